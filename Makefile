@@ -1,0 +1,50 @@
+# Bandmate: the two commands are `make run` and `make test`. Each installs what is missing first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install run test lint typecheck unit format bench clean
+
+help:
+	@echo "make run    install what is missing, then start Bandmate"
+	@echo "make test   install what is missing, then lint, type-check and run every test"
+	@echo "make bench  run the benchmarks in bench/ (installs FluidSynth for the peer)"
+
+# The virtual environment, rebuilt whenever the pinned dependencies change.
+$(STAMP): pyproject.toml requirements.lock scripts/install.sh
+	PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/install.sh
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/bandmate demo
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+unit: install
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+
+test: lint typecheck unit
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: install
+	bash scripts/install-bench.sh
+	$(BIN)/python bench/midi_io.py
+	$(BIN)/python bench/render.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist

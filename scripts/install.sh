@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Creates the virtual environment and installs Bandmate with its pinned dependencies.
+# Idempotent: a second run only installs what is missing. Called by `make install`.
+set -euo pipefail
+
+PYTHON=${PYTHON:-python3.11}
+VENV=${VENV:-.venv}
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
+    echo "Bandmate needs Python 3.11 (found: $("$PYTHON" --version 2>&1 || echo none))." >&2
+    exit 1
+fi
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "Creating $VENV with $("$PYTHON" --version)"
+    "$PYTHON" -m venv "$VENV"
+fi
+pip=("$VENV/bin/python" -m pip --disable-pip-version-check --quiet)
+"${pip[@]}" install -c requirements.lock -e '.[dev]'
+# tinysoundfont declares pyaudio (live playback, which we never use); it does not build here.
+"${pip[@]}" install -c requirements.lock --no-deps tinysoundfont
+echo "Installed Bandmate into $VENV"

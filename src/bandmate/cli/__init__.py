@@ -1,0 +1,1 @@
+"""The ``bandmate`` command line."""
