@@ -11,6 +11,7 @@ import pytest
 from bandmate.errors import FormatError
 from bandmate.formats.musicxml import read_musicxml, write_musicxml
 from bandmate.music.chord import parse_chord
+from bandmate.music.demo import demo_song
 from bandmate.music.key import Key
 from bandmate.music.song import (
     ChordEvent,
@@ -238,3 +239,12 @@ def test_key_signatures_from_musicxml(key_xml: str, expected: str | None) -> Non
     song = read_musicxml(_one_note_score(key_xml))
     assert (str(song.key) if song.key else None) == expected
     assert [n.pitch for n in song.tracks[0].notes] == [68]
+
+
+def test_programs_volume_and_pan_survive_a_round_trip() -> None:
+    # music21 alone turns "Electric Piano 1" (program 4) into its own default, program 2.
+    song = demo_song()
+    back = read_musicxml(write_musicxml(song))
+    assert [(t.name, t.instrument, t.volume, t.pan) for t in back.tracks] == [
+        (t.name, t.instrument, t.volume, t.pan) for t in song.tracks
+    ]

@@ -13,9 +13,13 @@ Reading refuses XML entity declarations and zip bombs before parsing
 
 from __future__ import annotations
 
+import math
 import os
+import re
+from dataclasses import replace
 from fractions import Fraction
 from typing import Any
+from xml.etree import ElementTree
 
 from bandmate.errors import FormatError
 from bandmate.formats._archive import MAX_XML_BYTES, check_xml, is_zip, unzip_musicxml, zip_musicxml
@@ -54,7 +58,44 @@ def read_musicxml(source: XmlSource, *, ppq: int = DEFAULT_PPQ) -> Song:
         return converter.parseData(data, format="musicxml", forceSource=True)
 
     score = guarded("MusicXML could not be parsed", parse)
-    return guarded("MusicXML does not fit the song model", lambda: score_to_song(score, ppq=ppq))
+    song = guarded("MusicXML does not fit the song model", lambda: score_to_song(score, ppq=ppq))
+    return _with_stated_parts(song, _stated_programs(data), _stated_mix(data))
+
+
+def _stated_programs(data: bytes) -> list[int | None]:
+    """The ``<midi-program>`` (0-based) of each ``<score-part>``, in order, ``None`` where absent.
+
+    music21 replaces a stated program with the default of the instrument class it
+    guesses from the name (its "Electric Piano" is program 2 whatever the file says),
+    so the stated numbers are read from the document itself.
+    """
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return []
+    programs: list[int | None] = []
+    for part in root.iter("score-part"):
+        text = part.findtext("midi-instrument/midi-program")
+        number = int(text) if text and text.strip().isdigit() else 0
+        programs.append(number - 1 if 1 <= number <= 128 else None)
+    return programs
+
+
+def _with_stated_parts(
+    song: Song, programs: list[int | None], mixes: list[tuple[int | None, int | None]]
+) -> Song:
+    if not len(programs) == len(mixes) == len(song.tracks):
+        return song
+    tracks = []
+    for track, program, (volume, pan) in zip(song.tracks, programs, mixes, strict=True):
+        if program is not None and not track.instrument.drums:
+            track = replace(track, instrument=replace(track.instrument, program=program))
+        if volume is not None:
+            track = replace(track, volume=volume)
+        if pan is not None:
+            track = replace(track, pan=pan)
+        tracks.append(track)
+    return replace(song, tracks=tuple(tracks))
 
 
 def _part(song: Song, track: Track | None) -> Any:
@@ -69,7 +110,9 @@ def _part(song: Song, track: Track | None) -> Any:
             inst = instrument.instrumentFromMidiProgram(track.instrument.program)
         except instrument.InstrumentException:
             inst = instrument.Instrument()
-            inst.midiProgram = track.instrument.program
+        # music21's instrument classes carry their own default program (its ElectricPiano
+        # is program 2): state the track's program so it survives the round trip.
+        inst.midiProgram = track.instrument.program
         if track.instrument.drums:
             inst.midiChannel = 9
         inst.partName = track.name
@@ -137,5 +180,64 @@ def write_musicxml(song: Song, *, compressed: bool = False) -> bytes:
         exporter = m21("musicxml.m21ToXml").GeneralObjectExporter(song_to_score(song))
         return bytes(exporter.parse())
 
-    xml = guarded("MusicXML export failed", export)
+    xml = _state_mix(guarded("MusicXML export failed", export), song)
     return zip_musicxml(xml) if compressed else xml
+
+
+_MIDI_INSTRUMENT = re.compile(rb"(<midi-instrument\b[^>]*>)(.*?)(</midi-instrument>)", re.S)
+_MIX_ORDER_AFTER = re.compile(
+    rb"</(?:midi-program|midi-unpitched|midi-bank|midi-name|midi-channel)>"
+)
+
+
+def _state_mix(xml: bytes, song: Song) -> bytes:
+    """Add each track's volume and pan to its ``<midi-instrument>`` (music21 writes neither).
+
+    MusicXML states volume as 0..100 (percent of MIDI 127) and pan in degrees,
+    -90 hard left to 90 hard right; the values are exact enough to read back as
+    the same MIDI numbers.
+    """
+    blocks = list(_MIDI_INSTRUMENT.finditer(xml))
+    if len(blocks) != len(song.tracks):
+        return xml
+    out: list[bytes] = []
+    done = 0
+    for match, track in zip(blocks, song.tracks, strict=True):
+        body = match.group(2)
+        mix = (
+            f"<volume>{track.volume * 100 / 127:.4f}</volume>"
+            f"<pan>{track.pan * 90 / 64:.4f}</pan>".encode()
+        )
+        anchors = list(_MIX_ORDER_AFTER.finditer(body))
+        at = anchors[-1].end() if anchors else 0
+        out.append(xml[done : match.start(2)] + body[:at] + mix + body[at:])
+        done = match.end(2)
+    out.append(xml[done:])
+    return b"".join(out)
+
+
+def _stated_mix(data: bytes) -> list[tuple[int | None, int | None]]:
+    """The (volume 0..127, pan -64..63) stated in each ``<score-part>``, ``None`` where absent."""
+    try:
+        root = ElementTree.fromstring(data)
+    except ElementTree.ParseError:
+        return []
+    mixes: list[tuple[int | None, int | None]] = []
+    for part in root.iter("score-part"):
+        volume = _number(part.findtext("midi-instrument/volume"))
+        pan = _number(part.findtext("midi-instrument/pan"))
+        mixes.append(
+            (
+                None if volume is None else min(max(round(volume * 127 / 100), 0), 127),
+                None if pan is None else min(max(round(pan * 64 / 90), -64), 63),
+            )
+        )
+    return mixes
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and math.isfinite(value) else None
