@@ -16,7 +16,7 @@ help:
 	@echo "make bench  run the benchmarks in bench/ (installs FluidSynth for the peer)"
 
 # The virtual environment, rebuilt whenever the pinned dependencies change.
-$(STAMP): pyproject.toml requirements.lock scripts/install.sh
+$(STAMP): pyproject.toml requirements.lock scripts/install.sh web/package-lock.json
 	PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/install.sh
 	@touch $(STAMP)
 

@@ -18,4 +18,12 @@ pip=("$VENV/bin/python" -m pip --disable-pip-version-check --quiet)
 "${pip[@]}" install -c requirements.lock -e '.[dev]'
 # tinysoundfont declares pyaudio (live playback, which we never use); it does not build here.
 "${pip[@]}" install -c requirements.lock --no-deps tinysoundfont
+# The browser side: yjs (the golden tests run it with node) and, later, the studio build.
+if [ -f web/package-lock.json ]; then
+    if ! command -v npm >/dev/null; then
+        echo "Bandmate needs Node.js 20+ with npm for web/ (apt-get install nodejs npm)." >&2
+        exit 1
+    fi
+    npm ci --prefix web --no-audit --no-fund --loglevel=error
+fi
 echo "Installed Bandmate into $VENV"

@@ -12,10 +12,12 @@ from bandmate.errors import (
     BandmateError,
     CliError,
     FormatError,
+    MasterError,
     MusicError,
     ParseError,
     RenderError,
 )
+from bandmate.sync import DocumentError
 
 HEAVY = ("torch", "sqlalchemy", "starlette", "fastapi", "pyspark", "music21", "numpy", "symusic")
 
@@ -48,7 +50,10 @@ def test_formats_do_not_load_music21_until_needed() -> None:
     assert "music21" not in loaded
 
 
-@pytest.mark.parametrize("family", [MusicError, ParseError, FormatError, RenderError, CliError])
+@pytest.mark.parametrize(
+    "family",
+    [MusicError, ParseError, FormatError, RenderError, MasterError, CliError, DocumentError],
+)
 def test_every_error_family_descends_from_the_root(family: type[Exception]) -> None:
     assert issubclass(family, BandmateError)
     assert bandmate.BandmateError is BandmateError
