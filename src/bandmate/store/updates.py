@@ -1,0 +1,215 @@
+"""The project update log: the durable history of every song document.
+
+The sync layer appends each accepted CRDT update (opaque bytes) with its author
+and time, and only broadcasts it once :meth:`UpdateLog.append` has returned (the
+update is committed). Snapshots hold the merged state up to a sequence number so
+that loading a document reads one snapshot plus the updates after it::
+
+    snap = await log.latest_snapshot(project_id)
+    updates = await log.read_since(project_id, snap.upto_seq if snap else 0)
+
+Snapshots never delete updates: the log is also the history (undo, blame, credits).
+Two implementations share one :class:`UpdateLog` protocol: :class:`SqlUpdateLog`
+(SQLite or PostgreSQL) and :class:`InMemoryUpdateLog` (tests, throwaway rooms).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from sqlalchemy import delete, select, update
+
+from bandmate.store.engine import Database
+from bandmate.store.errors import NotFoundError, StoreError
+from bandmate.store.models import ProjectRow, SnapshotRow, UpdateRow
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class SnapshotRangeError(StoreError):
+    """A snapshot claims to cover updates that were never appended."""
+
+    code = "bad_snapshot"
+
+
+@dataclass(frozen=True, slots=True)
+class Update:
+    """One appended update. ``seq`` counts from 1 within its project, without gaps."""
+
+    project_id: str
+    seq: int
+    author_id: str | None
+    created_at: datetime
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The merged document after every update with ``seq <= upto_seq``."""
+
+    project_id: str
+    upto_seq: int
+    created_at: datetime
+    state: bytes
+
+
+@runtime_checkable
+class UpdateLog(Protocol):
+    """Where a project's document updates and snapshots are kept."""
+
+    async def append(self, project_id: str, data: bytes, *, author_id: str | None) -> Update:
+        """Store ``data`` as the project's next update and commit it.
+
+        Raises:
+            NotFoundError: When the project does not exist.
+        """
+        ...
+
+    async def read_since(self, project_id: str, seq: int = 0) -> list[Update]:
+        """The updates with ``seq`` greater than the given one, oldest first."""
+        ...
+
+    async def snapshot(self, project_id: str, state: bytes, *, upto_seq: int) -> Snapshot:
+        """Store ``state`` as the merged document up to ``upto_seq`` (replacing an equal one).
+
+        Raises:
+            NotFoundError: When the project does not exist.
+            SnapshotRangeError: When ``upto_seq`` is negative or beyond the last update.
+        """
+        ...
+
+    async def latest_snapshot(self, project_id: str) -> Snapshot | None:
+        """The snapshot with the highest ``upto_seq``, or ``None``."""
+        ...
+
+
+def _check_range(project_id: str, upto_seq: int, last_seq: int) -> None:
+    if not 0 <= upto_seq <= last_seq:
+        raise SnapshotRangeError(
+            f"upto_seq={upto_seq} must be in 0..{last_seq} (the last update of {project_id!r})"
+        )
+
+
+class InMemoryUpdateLog:
+    """An :class:`UpdateLog` in a dict. Projects exist once :meth:`create` named them."""
+
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self._clock = clock
+        self._updates: dict[str, list[Update]] = {}
+        self._snapshots: dict[str, dict[int, Snapshot]] = {}
+
+    def create(self, project_id: str) -> None:
+        """Start an empty log for ``project_id`` (idempotent)."""
+        self._updates.setdefault(project_id, [])
+        self._snapshots.setdefault(project_id, {})
+
+    def _log(self, project_id: str) -> list[Update]:
+        log = self._updates.get(project_id)
+        if log is None:
+            raise NotFoundError(f"project_id={project_id!r} does not exist")
+        return log
+
+    async def append(self, project_id: str, data: bytes, *, author_id: str | None) -> Update:
+        log = self._log(project_id)
+        item = Update(project_id, len(log) + 1, author_id, self._clock(), bytes(data))
+        log.append(item)
+        return item
+
+    async def read_since(self, project_id: str, seq: int = 0) -> list[Update]:
+        return list(self._updates.get(project_id, [])[max(seq, 0) :])
+
+    async def snapshot(self, project_id: str, state: bytes, *, upto_seq: int) -> Snapshot:
+        _check_range(project_id, upto_seq, len(self._log(project_id)))
+        snap = Snapshot(project_id, upto_seq, self._clock(), bytes(state))
+        self._snapshots[project_id][upto_seq] = snap
+        return snap
+
+    async def latest_snapshot(self, project_id: str) -> Snapshot | None:
+        snaps = self._snapshots.get(project_id)
+        return snaps[max(snaps)] if snaps else None
+
+
+class SqlUpdateLog:
+    """An :class:`UpdateLog` in the ``project_updates`` and ``project_snapshots`` tables.
+
+    Sequence numbers come from ``projects.last_seq``, incremented with
+    ``UPDATE ... RETURNING``: the row lock makes concurrent appends to one project
+    take turns on both back ends, so numbers never repeat or skip.
+    """
+
+    def __init__(self, database: Database, *, clock: Clock = utc_now) -> None:
+        self._db = database
+        self._clock = clock
+
+    async def append(self, project_id: str, data: bytes, *, author_id: str | None) -> Update:
+        now = self._clock()
+        async with self._db.transaction() as db:
+            bump = (
+                update(ProjectRow)
+                .where(ProjectRow.id == project_id)
+                .values(last_seq=ProjectRow.last_seq + 1, updated_at=now)
+                .returning(ProjectRow.last_seq)
+            )
+            seq = (await db.execute(bump)).scalar()
+            if seq is None:
+                raise NotFoundError(f"project_id={project_id!r} does not exist")
+            db.add(
+                UpdateRow(
+                    project_id=project_id,
+                    seq=seq,
+                    author_id=author_id,
+                    created_at=now,
+                    update=bytes(data),
+                )
+            )
+        return Update(project_id, seq, author_id, now, bytes(data))
+
+    async def read_since(self, project_id: str, seq: int = 0) -> list[Update]:
+        query = (
+            select(UpdateRow)
+            .where(UpdateRow.project_id == project_id, UpdateRow.seq > seq)
+            .order_by(UpdateRow.seq)
+        )
+        async with self._db.transaction() as db:
+            rows = (await db.execute(query)).scalars().all()
+            return [Update(r.project_id, r.seq, r.author_id, r.created_at, r.update) for r in rows]
+
+    async def snapshot(self, project_id: str, state: bytes, *, upto_seq: int) -> Snapshot:
+        now = self._clock()
+        async with self._db.transaction() as db:
+            last = (
+                await db.execute(select(ProjectRow.last_seq).where(ProjectRow.id == project_id))
+            ).scalar()
+            if last is None:
+                raise NotFoundError(f"project_id={project_id!r} does not exist")
+            _check_range(project_id, upto_seq, last)
+            await db.execute(
+                delete(SnapshotRow).where(
+                    SnapshotRow.project_id == project_id, SnapshotRow.upto_seq == upto_seq
+                )
+            )
+            db.add(
+                SnapshotRow(project_id=project_id, upto_seq=upto_seq, created_at=now, state=state)
+            )
+        return Snapshot(project_id, upto_seq, now, bytes(state))
+
+    async def latest_snapshot(self, project_id: str) -> Snapshot | None:
+        query = (
+            select(SnapshotRow)
+            .where(SnapshotRow.project_id == project_id)
+            .order_by(SnapshotRow.upto_seq.desc())
+            .limit(1)
+        )
+        async with self._db.transaction() as db:
+            row = (await db.execute(query)).scalar()
+            if row is None:
+                return None
+            return Snapshot(row.project_id, row.upto_seq, row.created_at, row.state)

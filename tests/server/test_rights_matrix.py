@@ -1,0 +1,149 @@
+"""Every role against every project endpoint, with the exact status each must get.
+
+Each cell runs on a fresh project (owner, editor, viewer, a second viewer as the
+target of member changes, an invitation and a song file), on SQLite and
+PostgreSQL. A refused request must also leave the project exactly as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from bandmate.server import Studio, studio_of
+from bandmate.server.security import SESSION_COOKIE
+from bandmate.store import repos
+from bandmate.store.records import Role, User
+from bandmate.store.updates import utc_now
+
+pytestmark = pytest.mark.anyio
+
+ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
+ROLES = ("owner", "editor", "viewer", "outsider", "anonymous")
+
+# (method, path template, JSON body) -> statuses for owner, editor, viewer, outsider, anonymous
+MATRIX: dict[tuple[str, str], tuple[dict[str, object] | None, tuple[int, ...]]] = {
+    ("GET", "/api/projects"): (None, (200, 200, 200, 200, 401)),
+    ("POST", "/api/projects"): ({"name": "New"}, (201, 201, 201, 201, 401)),
+    ("GET", "/api/projects/{p}"): (None, (200, 200, 200, 404, 401)),
+    ("PATCH", "/api/projects/{p}"): ({"name": "Renamed"}, (200, 200, 403, 404, 401)),
+    ("DELETE", "/api/projects/{p}"): (None, (204, 403, 403, 404, 401)),
+    ("GET", "/api/projects/{p}/song.mid"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/projects/{p}/members"): (None, (200, 200, 200, 404, 401)),
+    ("PATCH", "/api/projects/{p}/members/{u}"): ({"role": "editor"}, (200, 403, 403, 404, 401)),
+    ("DELETE", "/api/projects/{p}/members/{u}"): (None, (204, 403, 403, 404, 401)),
+    ("GET", "/api/projects/{p}/invitations"): (None, (200, 403, 403, 404, 401)),
+    ("POST", "/api/projects/{p}/invitations"): ({"role": "viewer"}, (201, 403, 403, 404, 401)),
+    ("DELETE", "/api/projects/{p}/invitations/{i}"): (None, (204, 403, 403, 404, 401)),
+    ("POST", "/api/invitations/accept"): ({"token": "{t}"}, (200, 200, 200, 200, 401)),
+}
+
+
+@dataclass
+class World:
+    studio: Studio
+    clients: dict[str, httpx.AsyncClient]
+    users: dict[str, User]
+
+
+@dataclass
+class Cell:
+    project_id: str
+    target_id: str
+    invitation_id: str
+    token: str
+
+
+@pytest.fixture
+async def world(app: FastAPI, make_client: ClientFactory) -> World:
+    studio = studio_of(app)
+    clients: dict[str, httpx.AsyncClient] = {"anonymous": await make_client(app)}
+    users: dict[str, User] = {}
+    for name in ("owner", "editor", "viewer", "outsider", "target"):
+        client = await make_client(app, name)
+        user = await studio.accounts.user_for_token(client.cookies[SESSION_COOKIE])
+        assert user is not None
+        clients[name], users[name] = client, user
+    return World(studio, clients, users)
+
+
+async def _fresh_project(world: World) -> Cell:
+    studio, users = world.studio, world.users
+    digest = studio.blobs.put(b"MThd\x00\x00\x00\x06\x00\x00\x00\x01\x01\xe0")
+    access = await studio.projects.create(users["owner"], "Song", song_blob=digest)
+    project_id = access.project.id
+    async with studio.database.transaction() as db:
+        cast: tuple[tuple[str, Role], ...] = (
+            ("editor", "editor"),
+            ("viewer", "viewer"),
+            ("target", "viewer"),
+        )
+        for name, role in cast:
+            await repos.insert_member(
+                db, project_id=project_id, user_id=users[name].id, role=role, now=utc_now()
+            )
+    invitation, token = await studio.projects.invite(
+        users["owner"], project_id, "viewer", max_uses=5
+    )
+    return Cell(project_id, users["target"].id, invitation.id, token)
+
+
+async def _state(world: World, project_id: str) -> object:
+    owner = world.users["owner"]
+    projects = world.studio.projects
+    access = await projects.access(owner, project_id)
+    members = [(m.user_id, m.role) for m in await projects.members(owner, project_id)]
+    invitations = [(i.id, i.uses) for i in await projects.invitations(owner, project_id)]
+    return access.project.name, members, invitations
+
+
+def _fill(template: str, cell: Cell) -> str:
+    return (
+        template.replace("{p}", cell.project_id)
+        .replace("{u}", cell.target_id)
+        .replace("{i}", cell.invitation_id)
+        .replace("{t}", cell.token)
+    )
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
+@pytest.mark.parametrize("role", ROLES)
+async def test_rights_matrix(world: World, role: str) -> None:
+    column = ROLES.index(role)
+    expected = {key: statuses[column] for key, (_, statuses) in MATRIX.items()}
+    actual: dict[tuple[str, str], int] = {}
+    for (method, template), (body, _) in MATRIX.items():
+        cell = await _fresh_project(world)
+        before = await _state(world, cell.project_id)
+        json = None if body is None else {k: _fill(str(v), cell) for k, v in body.items()}
+        response = await world.clients[role].request(method, _fill(template, cell), json=json)
+        actual[(method, template)] = response.status_code
+        if response.status_code >= 400:
+            assert set(response.json()["error"]) == {"code", "message"}
+            assert await _state(world, cell.project_id) == before, (method, template)
+    assert actual == expected
+
+
+async def test_an_outsider_cannot_tell_a_hidden_project_from_a_missing_one(
+    world: World,
+) -> None:
+    cell = await _fresh_project(world)
+    outsider = world.clients["outsider"]
+    hidden = await outsider.get(f"/api/projects/{cell.project_id}")
+    missing = await outsider.get(f"/api/projects/{'0' * 32}")
+    assert hidden.status_code == missing.status_code == 404
+    assert hidden.json()["error"]["code"] == missing.json()["error"]["code"] == "not_found"
+
+
+async def test_list_shows_only_my_projects_with_my_role(world: World) -> None:
+    cell = await _fresh_project(world)
+    for name, role in (("owner", "owner"), ("editor", "editor"), ("viewer", "viewer")):
+        listed = (await world.clients[name].get("/api/projects")).json()
+        assert [(p["id"], p["role"], p["has_song"]) for p in listed] == [
+            (cell.project_id, role, True)
+        ]
+    assert (await world.clients["outsider"].get("/api/projects")).json() == []
