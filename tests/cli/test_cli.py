@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -143,3 +148,46 @@ def test_demo_writes_midi_musicxml_and_wav(tmp_path: Path) -> None:
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["first-light.mid", "first-light.musicxml", "first-light.wav"]
     assert load_song(tmp_path / "first-light.mid") == demo_song()
+
+
+def test_cli_does_not_load_the_server_stack_until_serve() -> None:
+    code = (
+        "import sys, bandmate.cli.main; "
+        "print(sorted(m for m in sys.modules if m.startswith(('fastapi', 'sqlalchemy'))))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]"
+
+
+def test_serve_starts_the_studio_and_answers_health(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "BANDMATE_DATA_DIR": str(tmp_path / "data")}
+    env.pop("BANDMATE_DATABASE_URL", None)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "bandmate.cli.main", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        body = None
+        for _ in range(600):  # up to a minute for a cold start on a busy machine
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                    body = json.loads(r.read())
+                    break
+            except OSError:
+                if server.poll() is not None:
+                    break
+                time.sleep(0.1)
+        assert body is not None, server.stdout.read().decode() if server.stdout else ""
+        assert (tmp_path / "data" / "bandmate.db").exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        if server.stdout:
+            server.stdout.close()

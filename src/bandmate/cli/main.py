@@ -8,6 +8,7 @@ process exits non-zero; no traceback reaches the user.
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -235,6 +236,26 @@ def demo(
     console.print(f"Wrote {stem.with_suffix('.mid')} and {stem.with_suffix('.musicxml')}")
     _print_render(_render_with_progress(song, stem.with_suffix(".wav")))
     console.print(f"Try: bandmate info {stem.with_suffix('.mid')}")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on (BANDMATE_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (BANDMATE_PORT)")] = None,
+) -> None:
+    """Start the studio server (settings from BANDMATE_* variables; data in ./data)."""
+    # The server stack (FastAPI, SQLAlchemy) loads only for this command.
+    from bandmate.server import run, settings_from_env
+
+    settings = settings_from_env()
+    if host is not None:
+        settings = replace(settings, host=host)
+    if port is not None:
+        settings = replace(settings, port=port)
+    console.print(
+        f"Bandmate studio at http://{settings.host}:{settings.port} (data in {settings.data_dir})"
+    )
+    run(settings)
 
 
 def main(argv: list[str] | None = None) -> int:
