@@ -11,19 +11,19 @@ PYTEST_WORKERS ?= 2
 .PHONY: help install run test lint typecheck unit format bench clean
 
 help:
-	@echo "make run    install what is missing, then start Bandmate"
+	@echo "make run    install what is missing, then start the studio at http://127.0.0.1:8000"
 	@echo "make test   install what is missing, then lint, type-check and run every test"
-	@echo "make bench  run the benchmarks in bench/ (installs FluidSynth for the peer)"
+	@echo "make bench  run the benchmarks in bench/ (installs the peers: FluidSynth, matchering)"
 
 # The virtual environment, rebuilt whenever the pinned dependencies change.
-$(STAMP): pyproject.toml requirements.lock scripts/install.sh web/package-lock.json
+$(STAMP): pyproject.toml requirements.lock scripts/install.sh scripts/install-browser.sh web/package-lock.json
 	PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/install.sh
 	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
-	$(BIN)/bandmate demo
+	$(BIN)/bandmate serve
 
 lint: install
 	$(BIN)/ruff check .
@@ -43,8 +43,10 @@ format: install
 
 bench: install
 	bash scripts/install-bench.sh
+	bash scripts/install-bench-master.sh
 	$(BIN)/python bench/midi_io.py
 	$(BIN)/python bench/render.py
+	$(BIN)/python bench/master.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist

@@ -8,9 +8,10 @@ process exits non-zero; no traceback reaches the user.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 from rich.console import Console
@@ -35,7 +36,7 @@ app = typer.Typer(
     add_completion=False,
 )
 console = Console()
-errors = Console(stderr=True)
+errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
 SongIn = Annotated[
     Path,
@@ -236,6 +237,117 @@ def demo(
     console.print(f"Wrote {stem.with_suffix('.mid')} and {stem.with_suffix('.musicxml')}")
     _print_render(_render_with_progress(song, stem.with_suffix(".wav")))
     console.print(f"Try: bandmate info {stem.with_suffix('.mid')}")
+
+
+def _fraction_progress(label: str) -> tuple[Progress, Callable[[float, str], None]]:
+    columns = (
+        TextColumn(label),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TextColumn("{task.description}"),
+    )
+    bar = Progress(*columns, console=errors, transient=True)
+    task = bar.add_task("", total=1.0)
+
+    def update(fraction: float, message: str) -> None:
+        bar.update(task, completed=fraction, description=message)
+
+    return bar, update
+
+
+AudioIn = Annotated[
+    Path, typer.Argument(help="An audio file: WAV, FLAC, OGG or MP3", show_default=False)
+]
+
+
+@app.command()
+def master(
+    path: AudioIn,
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="The master: .wav/.flac (24-bit) or .mp3 (320k)")
+    ],
+    target: Annotated[
+        str,
+        typer.Option(
+            help="spotify, apple, youtube, tidal, amazon, soundcloud, cd, club, reference, "
+            "or a custom LUFS[/dBTP] such as -12/-0.5"
+        ),
+    ] = "spotify",
+    reference: Annotated[
+        Path | None, typer.Option(help="A reference track whose tone (and width) to match")
+    ] = None,
+    blend: Annotated[float, typer.Option(help="How much of the reference's tone, 0..1")] = 0.5,
+    report: Annotated[
+        Path | None, typer.Option(help="Write a before/after report (.html, with a .json twin)")
+    ] = None,
+) -> None:
+    """Master a mix to a platform's loudness and true-peak ceiling, or to a reference."""
+    from bandmate.master.files import master_file
+
+    bar, update = _fraction_progress("Mastering")
+    with bar:
+        outcome = master_file(
+            path, output, target=target, reference=reference, blend=blend, report=report,
+            progress=update,
+        )  # fmt: skip
+    numbers = outcome.report
+    after = numbers.after
+    console.print(
+        f"Wrote {outcome.output}: {after.integrated_lufs:.1f} LUFS "
+        f"(target {numbers.target_lufs:.1f}), true peak {after.true_peak_dbtp:.1f} dBTP "
+        f"(ceiling {numbers.ceiling_dbtp:.1f}), range {after.loudness_range_lu:.1f} LU"
+        if after.integrated_lufs is not None and after.true_peak_dbtp is not None
+        else f"Wrote {outcome.output} (silent: nothing to raise)"
+    )
+    for note in outcome.result.notes:
+        console.print(f"  note: {note}")
+    if outcome.report_path is not None:
+        console.print(f"Report: {outcome.report_path}")
+
+
+@app.command()
+def release(
+    path: AudioIn,
+    folder: Annotated[Path, typer.Option("--output", "-o", help="The release folder to create")],
+    title: Annotated[str, typer.Option(help="The track's title")],
+    artist: Annotated[list[str], typer.Option(help="A main artist (repeat for several)")],
+    album: Annotated[str | None, typer.Option(help="Album or single title")] = None,
+    isrc: Annotated[str | None, typer.Option(help="ISRC, e.g. GBAYE2500001")] = None,
+    cover: Annotated[
+        Path | None,
+        typer.Option(help="Cover image (made 3000x3000); made from the audio if absent"),
+    ] = None,
+    credit: Annotated[
+        list[str] | None,
+        typer.Option(help="'Name:Role', e.g. 'Ada:Composer' (repeat for several)"),
+    ] = None,
+    zip_package: Annotated[bool, typer.Option("--zip", help="Also zip the folder")] = False,
+) -> None:
+    """Build a release: WAV/FLAC/MP3 with tags and cover art, a DDEX ERN 4 message, checksums."""
+    from bandmate.release import Credit, ReleaseInfo, build_release
+    from bandmate.release.metadata import Role
+
+    credits = []
+    for text in credit or []:
+        name, sep, role = text.rpartition(":")
+        if not sep or not name.strip() or not role.strip():
+            raise CliError(f"--credit={text!r} must look like 'Name:Role'")
+        # Credit checks the role itself and names the roles it knows.
+        credits.append(Credit(name.strip(), cast("Role", role.strip())))
+    info = ReleaseInfo(
+        title=title, artists=tuple(artist), album=album, isrc=isrc, credits=tuple(credits)
+    )
+    bar, update = _fraction_progress("Packaging")
+    with bar:
+        package = build_release(
+            path, folder, info, cover=cover, make_zip=zip_package, progress=update
+        )
+    for role, file in sorted(package.files.items()):
+        console.print(f"  {role:<9} {file}")
+    if package.zip_path is not None:
+        console.print(f"  zip       {package.zip_path}")
+    for note in package.notes:
+        console.print(f"  note: {note}")
 
 
 @app.command()
