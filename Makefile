@@ -32,8 +32,11 @@ lint: install
 typecheck: install
 	$(BIN)/mypy
 
+# Two runs: Playwright's sync API keeps an event loop running in its worker, which the
+# asyncio tests of the server cannot share.
 unit: install
-	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider --ignore=tests/browser
+	$(BIN)/pytest -n $(PYTEST_WORKERS) -p no:cacheprovider tests/browser
 
 test: lint typecheck unit
 
@@ -47,6 +50,7 @@ bench: install
 	$(BIN)/python bench/midi_io.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/master.py
+	$(BIN)/python bench/assist.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist

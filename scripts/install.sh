@@ -15,7 +15,9 @@ if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
 fi
 pip=("$VENV/bin/python" -m pip --disable-pip-version-check --quiet)
-"${pip[@]}" install -c requirements.lock -e '.[dev]'
+# torch first and alone: `torch==2.13.0` takes the local CPU wheel; never a CUDA build.
+"${pip[@]}" install -c requirements.lock torch==2.13.0
+"${pip[@]}" install -c requirements.lock -e '.[dev,ml]'
 # tinysoundfont declares pyaudio (live playback, which we never use); it does not build here.
 "${pip[@]}" install -c requirements.lock --no-deps tinysoundfont
 # The browser side: yjs (the golden tests run it with node) and, later, the studio build.
@@ -25,5 +27,9 @@ if [ -f web/package-lock.json ]; then
         exit 1
     fi
     npm ci --prefix web --no-audit --no-fund --loglevel=error
+    # The studio client, served by `bandmate serve` from web/dist.
+    npm run build --prefix web --silent
 fi
+# Debian's chromium for the browser tests (a no-op when it is there).
+bash scripts/install-browser.sh
 echo "Installed Bandmate into $VENV"

@@ -41,6 +41,7 @@ ENDPOINTS = {
     ("post", "/api/projects/{project_id}/invitations"),
     ("delete", "/api/projects/{project_id}/invitations/{invitation_id}"),
     ("post", "/api/invitations/accept"),
+    ("get", "/api/soundfont"),
 }
 
 

@@ -25,7 +25,7 @@ from starlette.concurrency import run_in_threadpool
 import bandmate
 from bandmate.formats.midi import write_midi
 from bandmate.music.demo import demo_song
-from bandmate.server import routes_auth, routes_projects
+from bandmate.server import routes_auth, routes_projects, routes_sync, routes_web
 from bandmate.server.errors import install_error_handlers
 from bandmate.server.logs import AccessLog, configure_logging
 from bandmate.server.security import Guard
@@ -91,6 +91,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await routes_sync.close_rooms(app)
         await studio.close()
 
 
@@ -114,12 +115,14 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_auth.router)
     app.include_router(routes_projects.router)
+    routes_sync.install(app, app.state.studio)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> Health:
         """Liveness check."""
         return Health(status="ok", version=bandmate.__version__)
 
+    routes_web.install(app)  # last: its catch-all serves the studio at /
     app.add_middleware(
         Guard,
         secret=settings.secret,

@@ -497,6 +497,18 @@ export function addSection(
   return id
 }
 
+/** Change a chord's symbol, start or length (only the fields given are written). */
+export function setChord(
+  doc: Y.Doc,
+  chordId: string,
+  changes: Partial<Omit<Chord, 'order'>>,
+  options: Options = {},
+): void {
+  checkFields(CHORD_RULES, changes, `chords/${chordId}`)
+  const chord = child(songRoots(doc).chords, chordId, `chords/${chordId}`)
+  doc.transact(() => setFields(chord, changes), options.origin)
+}
+
 export function removeChord(doc: Y.Doc, chordId: string, options: Options = {}): void {
   doc.transact(() => songRoots(doc).chords.delete(chordId), options.origin)
 }

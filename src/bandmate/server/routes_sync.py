@@ -1,0 +1,222 @@
+"""``/api/projects/{project_id}/sync``: the song document over a WebSocket, in y-protocols.
+
+Stock y-websocket providers connect as they are (binary frames, one message each; see
+:mod:`bandmate.sync.protocol`, whose type 100 is Bandmate's acknowledgement). The
+handshake checks, in order:
+
+* ``Origin`` (or ``Referer``) is this server's or an allowed one, else the handshake is
+  refused with HTTP 403 before it is accepted;
+* the session cookie names a user, else close 4401;
+* the user is a member of the project, else close 4404 (as for a missing project).
+
+Then the server sends sync step 1 and the presences of the room. A connection opened with
+``?ack=1`` gets an acknowledgement (message type 100) of each update once it is committed.
+A y-websocket provider connects with ``new WebsocketProvider(`${origin}/api/projects/${id}`,
+'sync', doc, {params: {ack: '1'}})`` (without ``params``: a stock client, no acks).
+
+Every error on an open connection closes it, mapped to a code in one place
+(:data:`CLOSE_CODES`): a malformed frame 4400, an oversized one 1009, a flood 4429, a text
+frame 1003, a viewer's edit 4403 (after y-protocols' permission-denied message), a failed
+database 1011, a receiver too far behind 1013. A member who is removed is closed with 4403
+as soon as the change commits; a role change takes effect on the next update.
+
+A project whose update log is empty starts from its stored song (the MIDI blob the demo
+seed or an import stored), else from an empty song named after the project; that first
+update is logged with no author (the system).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import replace
+from functools import partial
+
+from fastapi import APIRouter, FastAPI, WebSocket
+from starlette.concurrency import run_in_threadpool
+from starlette.websockets import WebSocketDisconnect
+
+from bandmate.auth.projects import can_edit
+from bandmate.errors import BandmateError
+from bandmate.formats.midi import read_midi
+from bandmate.music.song import Song
+from bandmate.server.security import SESSION_COOKIE, origin_allowed
+from bandmate.server.services import Studio, studio_of
+from bandmate.store.errors import NotFoundError
+from bandmate.store.records import Project, Role
+from bandmate.sync.document import song_to_doc
+from bandmate.sync.errors import DocumentError
+from bandmate.sync.limits import (
+    CloseCode,
+    EditDeniedError,
+    FloodError,
+    RoomLoadError,
+    SyncLimits,
+)
+from bandmate.sync.member import Close, Member
+from bandmate.sync.protocol import MessageTooLargeError
+from bandmate.sync.room import Room
+from bandmate.sync.rooms import Rooms
+from bandmate.sync.update import encode_state
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["sync"])
+
+CLOSE_CODES: tuple[tuple[type[Exception], CloseCode], ...] = (
+    (MessageTooLargeError, CloseCode.TOO_BIG),
+    (FloodError, CloseCode.FLOOD),
+    (EditDeniedError, CloseCode.FORBIDDEN),
+    (RoomLoadError, CloseCode.INTERNAL),
+    (DocumentError, CloseCode.BAD_MESSAGE),  # ProtocolError included
+    (NotFoundError, CloseCode.NOT_FOUND),
+)
+"""Most specific first; anything else is 1011 with a generic reason (and logged)."""
+
+SEND_CLOSE_TIMEOUT_S = 5.0
+"""How long a connection that stopped reading may hold up its own close."""
+
+
+def close_of(exc: Exception) -> tuple[CloseCode, str]:
+    """The close code and reason for an error on a sync connection."""
+    for family, code in CLOSE_CODES:
+        if isinstance(exc, family):
+            return code, str(exc)
+    return CloseCode.INTERNAL, "internal server error"
+
+
+def install(app: FastAPI, studio: Studio) -> Rooms:
+    """Mount the sync endpoint on ``app`` with a room manager listening to membership events.
+
+    The frame cap is the server's body cap (``settings.max_body_bytes``); other limits
+    are :class:`~bandmate.sync.limits.SyncLimits`' defaults (``rooms_of(app).limits`` may
+    be replaced before the server starts).
+    """
+    cap = studio.settings.max_body_bytes
+    default = SyncLimits()
+    limits = replace(default, max_message_bytes=cap, byte_burst=max(default.byte_burst, cap))
+    rooms = Rooms(studio.updates, limits=limits)
+    app.state.sync_rooms = rooms
+    studio.events.on_member_removed(rooms.remove_user)
+
+    def on_role_changed(project_id: str, user_id: str, role: Role) -> None:
+        rooms.set_can_edit(project_id, user_id, can_edit(role))
+
+    studio.events.on_role_changed(on_role_changed)
+    app.include_router(router)
+    return rooms
+
+
+def rooms_of(app: FastAPI) -> Rooms:
+    """The room manager :func:`install` put on ``app``."""
+    rooms = app.state.sync_rooms
+    if not isinstance(rooms, Rooms):
+        raise TypeError(f"app.state.sync_rooms={rooms!r} is not a Rooms")
+    return rooms
+
+
+async def close_rooms(app: FastAPI) -> None:
+    """Close every sync connection and room of ``app`` (on shutdown)."""
+    await rooms_of(app).close_all()
+
+
+async def seed_update(studio: Studio, project: Project) -> bytes:
+    """The first update of ``project``'s document: its stored song, or an empty one."""
+    song = Song(title=project.name)
+    if project.song_blob is not None:
+        try:
+            data = await run_in_threadpool(studio.blobs.get, project.song_blob)
+            song = await run_in_threadpool(read_midi, data)
+        except BandmateError:
+            log.exception("song %s of %s does not read", project.song_blob, project.id)
+    return await run_in_threadpool(lambda: encode_state(song_to_doc(song)))
+
+
+@router.websocket("/api/projects/{project_id}/sync")
+async def sync_socket(websocket: WebSocket, project_id: str) -> None:
+    """One member's live connection to a project's song document."""
+    studio = studio_of(websocket.app)
+    rooms = rooms_of(websocket.app)
+    if not origin_allowed(websocket.scope, studio.settings.allowed_origins):
+        await websocket.close(CloseCode.FORBIDDEN, "origin not allowed")  # HTTP 403
+        return
+    await websocket.accept()
+    user = await studio.accounts.user_for_token(websocket.cookies.get(SESSION_COOKIE))
+    if user is None:
+        await _close(websocket, CloseCode.NOT_SIGNED_IN, "sign in first: no valid session")
+        return
+    try:
+        access = await studio.projects.access(user, project_id)
+    except NotFoundError as exc:
+        await _close(websocket, CloseCode.NOT_FOUND, str(exc))
+        return
+    acks = websocket.query_params.get("ack") == "1"
+    member = rooms.new_member(user.id, can_edit=can_edit(access.role), acks=acks)
+    try:
+        seed = partial(seed_update, studio, access.project)
+        room = await rooms.join(project_id, member, seed=seed)
+    except Exception as exc:
+        code, reason = close_of(exc)
+        log.exception("room %s did not open", project_id, extra={"project_id": project_id})
+        await _close(websocket, code, reason)
+        return
+    try:
+        # Read the role again now that membership events reach this member: a change that
+        # committed while the room was loading is seen here or by an event, never missed.
+        role = await studio.projects.role_of(project_id, user.id)
+        if role is None:
+            member.close(CloseCode.NOT_FOUND, f"project_id={project_id!r} does not exist")
+        else:
+            member.can_edit = can_edit(role)
+        await _serve(websocket, room, member)
+    finally:
+        rooms.leave(room, member)
+
+
+async def _serve(websocket: WebSocket, room: Room, member: Member) -> None:
+    sender = asyncio.create_task(_send(websocket, member))
+    receiver = asyncio.create_task(_receive(websocket, room, member))
+    try:
+        await asyncio.wait((sender, receiver), return_when=asyncio.FIRST_COMPLETED)
+        if receiver.done() and member.outbox.closing is not None:
+            # The receiver asked to close: let the sender send what is ahead of the close.
+            await asyncio.wait((sender,), timeout=SEND_CLOSE_TIMEOUT_S)
+    finally:
+        for task in (sender, receiver):
+            task.cancel()
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # already gone
+        await websocket.close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+
+
+async def _send(websocket: WebSocket, member: Member) -> None:
+    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # the peer left
+        while True:
+            item = await member.outbox.next()
+            if isinstance(item, Close):
+                await websocket.close(item.code, item.reason)
+                return
+            await websocket.send_bytes(item)
+
+
+async def _receive(websocket: WebSocket, room: Room, member: Member) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data = message.get("bytes")
+        if data is None:
+            member.close(CloseCode.UNSUPPORTED_DATA, "frames must be binary, not text")
+            return
+        try:
+            await room.receive(member, data)
+        except Exception as exc:
+            code, reason = close_of(exc)
+            if code == CloseCode.INTERNAL:
+                log.exception("sync message failed", extra={"project_id": room.project_id})
+            member.close(code, reason, notice=code == CloseCode.FORBIDDEN)
+            return

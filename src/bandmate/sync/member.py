@@ -1,0 +1,130 @@
+"""One connection's side of a room: who it is, what it may do, and what waits to be sent.
+
+The room never writes to a socket. It puts frames in the member's :class:`Outbox`, and
+the connection's sender (``bandmate.server.routes_sync``) drains it, so one slow
+receiver never holds up a broadcast. An outbox that grows past its byte cap closes its
+connection (1013): the client reconnects and catches up with a sync step instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass
+
+from bandmate.sync.limits import CloseCode, FloodGate, SyncLimits
+from bandmate.sync.protocol import Ack, Message, PermissionDenied, encode_message
+
+
+@dataclass(frozen=True, slots=True)
+class Close:
+    """The last item of an outbox: close the connection with ``code`` and ``reason``."""
+
+    code: int
+    reason: str
+
+
+class Outbox:
+    """Frames waiting to be sent, at most ``max_bytes`` of them, then perhaps a close."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._frames: deque[bytes] = deque()
+        self._size = 0
+        self._close: Close | None = None
+        self._ready = asyncio.Event()
+
+    @property
+    def closing(self) -> Close | None:
+        """The close waiting to be sent, once :meth:`close` was called."""
+        return self._close
+
+    def push(self, data: bytes) -> bool:
+        """Queue ``data``; ``False`` when it would exceed the cap (nothing is queued).
+
+        Frames pushed after :meth:`close` are dropped (and count as queued).
+        """
+        if self._close is not None:
+            return True
+        if self._size + len(data) > self.max_bytes:
+            return False
+        self._frames.append(data)
+        self._size += len(data)
+        self._ready.set()
+        return True
+
+    def close(self, code: int, reason: str, *, last: bytes | None = None) -> None:
+        """Drop what is queued, queue ``last`` (if any), then the close. Only the first counts."""
+        if self._close is not None:
+            return
+        self._frames.clear()
+        self._size = 0
+        if last is not None:
+            self._frames.append(last)
+        # A close frame's reason holds at most 123 bytes of UTF-8.
+        self._close = Close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+        self._ready.set()
+
+    async def next(self) -> bytes | Close:
+        """The next frame to send, or the :class:`Close` once every frame before it went."""
+        while True:
+            if self._frames:
+                data = self._frames.popleft()
+                self._size -= len(data)
+                return data
+            if self._close is not None:
+                return self._close
+            self._ready.clear()
+            await self._ready.wait()
+
+
+class Member:
+    """One connection to a room.
+
+    Args:
+        user_id: The signed-in user behind the connection (the author of its updates).
+        can_edit: Whether its updates may change the document; changes take effect at
+            once (the server flips it when the member's role changes).
+        limits: Its flood limits and outbox cap.
+        acks: Whether it wants :class:`~bandmate.sync.protocol.Ack` messages.
+    """
+
+    def __init__(
+        self, user_id: str, *, can_edit: bool, limits: SyncLimits, acks: bool = False
+    ) -> None:
+        self.user_id = user_id
+        self.can_edit = can_edit
+        self.acks = acks
+        self.outbox = Outbox(limits.outbox_bytes)
+        self.gate = FloodGate(limits)
+        self.updates_received = 0
+        self.held = b""  # its updates waiting for changes it has not sent yet
+        self.client_ids: set[int] = set()
+
+    def send(self, message: Message) -> None:
+        """Queue ``message`` for this connection."""
+        self.send_bytes(encode_message(message))
+
+    def ack(self, index: int, seq: int) -> None:
+        """Acknowledge its ``index``-th update-bearing message (if it wants acks)."""
+        if self.acks:
+            self.send(Ack(index, seq))
+
+    def send_bytes(self, data: bytes) -> None:
+        """Queue an encoded message; a connection too far behind is closed (1013)."""
+        if not self.outbox.push(data):
+            self.close(
+                CloseCode.TRY_AGAIN_LATER,
+                f"more than {self.outbox.max_bytes} bytes waiting to be sent",
+            )
+
+    def close(self, code: int, reason: str, *, notice: bool = False) -> None:
+        """Close the connection once the frames ahead of the close are sent.
+
+        Args:
+            code: The WebSocket close code.
+            reason: Why, for the client (cut to fit a close frame).
+            notice: Send y-protocols' permission-denied message with ``reason`` first.
+        """
+        last = encode_message(PermissionDenied(reason)) if notice else None
+        self.outbox.close(code, reason, last=last)

@@ -1,0 +1,137 @@
+"""The open rooms of one server process: loaded on first join, closed after the last leave.
+
+A room is loaded under a lock of its own project, so connections that join a room while
+it is being loaded wait for that one load (never a second, never forever) and a failed
+load leaves nothing behind for the next attempt to trip over. When the last member
+leaves, the room stays open ``close_grace_s`` seconds (a reload or a flaky network
+costs no reload from the log), then writes a snapshot if it logged anything since the
+last one and closes. Membership changes reach open connections through
+:meth:`Rooms.remove_user` and :meth:`Rooms.set_can_edit`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from bandmate.sync.limits import CloseCode, SyncLimits
+from bandmate.sync.member import Member
+from bandmate.sync.room import Room, RoomLog, Seed
+
+log = logging.getLogger(__name__)
+
+
+class _KeyedLock:
+    """One asyncio lock per key, kept only while someone holds or awaits it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class Rooms:
+    """The room manager.
+
+    Args:
+        log: Where updates and snapshots are stored (``studio.updates``).
+        limits: Limits for rooms and connections; may be replaced before the first join.
+    """
+
+    def __init__(self, log: RoomLog, *, limits: SyncLimits | None = None) -> None:
+        self.log = log
+        self.limits = limits or SyncLimits()
+        self._rooms: dict[str, Room] = {}
+        self._locks = _KeyedLock()
+        self._closers: dict[str, asyncio.Task[None]] = {}
+
+    def get(self, project_id: str) -> Room | None:
+        """The open room of ``project_id``, if any."""
+        return self._rooms.get(project_id)
+
+    def new_member(self, user_id: str, *, can_edit: bool, acks: bool = False) -> Member:
+        """A member for one connection, with this manager's limits."""
+        return Member(user_id, can_edit=can_edit, limits=self.limits, acks=acks)
+
+    async def join(self, project_id: str, member: Member, *, seed: Seed | None = None) -> Room:
+        """Add ``member`` to the project's room, loading the room first if it is closed.
+
+        Args:
+            project_id: The project.
+            member: The connection.
+            seed: Makes the first update when the project's log is empty.
+
+        Raises:
+            RoomLoadError: The stored updates do not make a document.
+            Exception: The update log failed.
+        """
+        async with self._locks.hold(project_id):
+            closer = self._closers.pop(project_id, None)
+            if closer is not None:
+                closer.cancel()
+            room = self._rooms.get(project_id)
+            if room is None:
+                room = await Room.load(project_id, self.log, limits=self.limits, seed=seed)
+                self._rooms[project_id] = room
+            room.add(member)
+            return room
+
+    def leave(self, room: Room, member: Member) -> None:
+        """Remove ``member``; the room closes after the grace period if it is left empty."""
+        room.remove(member)
+        pid = room.project_id
+        if not room.members and self._rooms.get(pid) is room and pid not in self._closers:
+            self._closers[pid] = asyncio.create_task(self._close_later(room))
+
+    async def _close_later(self, room: Room) -> None:
+        pid = room.project_id
+        await asyncio.sleep(self.limits.close_grace_s)
+        async with self._locks.hold(pid):
+            if self._closers.get(pid) is asyncio.current_task():
+                del self._closers[pid]
+            if room.members or self._rooms.get(pid) is not room:
+                return
+            del self._rooms[pid]
+            await room.flush()
+
+    def remove_user(self, project_id: str, user_id: str) -> None:
+        """Close every connection of ``user_id`` to ``project_id`` (4403): they lost access."""
+        room = self._rooms.get(project_id)
+        for member in list(room.members if room else ()):
+            if member.user_id == user_id:
+                member.close(CloseCode.FORBIDDEN, f"removed from project {project_id}", notice=True)
+
+    def set_can_edit(self, project_id: str, user_id: str, can_edit: bool) -> None:
+        """Grant or withdraw edit rights of ``user_id``'s open connections, at once."""
+        room = self._rooms.get(project_id)
+        for member in room.members if room else ():
+            if member.user_id == user_id:
+                member.can_edit = can_edit
+
+    async def close_all(self) -> None:
+        """Close every connection (1001) and room, writing pending snapshots (shutdown)."""
+        for task in self._closers.values():
+            task.cancel()
+        self._closers.clear()
+        for pid in list(self._rooms):
+            async with self._locks.hold(pid):
+                room = self._rooms.pop(pid, None)
+                if room is None:
+                    continue
+                for member in room.members:
+                    member.close(CloseCode.GOING_AWAY, "server shutting down")
+                await room.flush()

@@ -1,0 +1,129 @@
+/**
+ * The HTTP API as typed functions. State-changing requests carry the CSRF token (the
+ * `bandmate_csrf` cookie echoed in `X-CSRF-Token`); errors become `ApiError` with the
+ * server's code and message.
+ */
+
+export type Role = 'owner' | 'editor' | 'viewer'
+
+export interface User {
+  id: string
+  username: string
+  created_at: string
+}
+
+export interface Project {
+  id: string
+  name: string
+  role: Role
+  created_at: string
+  updated_at: string
+  has_song: boolean
+}
+
+export interface Member {
+  user_id: string
+  username: string
+  role: Role
+  joined_at: string
+}
+
+export interface CreatedInvitation {
+  id: string
+  project_id: string
+  role: Role
+  expires_at: string
+  max_uses: number
+  uses: number
+  token: string
+  link: string
+}
+
+export class ApiError extends Error {
+  override name = 'ApiError'
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message)
+  }
+}
+
+/** Whether a failure means the server could not be reached at all (offline). */
+export function isNetworkError(error: unknown): boolean {
+  return error instanceof TypeError || (error instanceof ApiError && error.status === 0)
+}
+
+const CSRF_COOKIE = 'bandmate_csrf'
+let csrfToken: string | null = null
+
+function cookie(name: string): string | null {
+  for (const part of document.cookie.split(';')) {
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return decodeURIComponent(value.join('='))
+  }
+  return null
+}
+
+async function csrf(): Promise<string> {
+  const fromCookie = cookie(CSRF_COOKIE)
+  if (fromCookie !== null) return fromCookie
+  if (csrfToken === null) {
+    const body = (await request<{ csrf_token: string }>('GET', '/api/auth/csrf')).csrf_token
+    csrfToken = cookie(CSRF_COOKIE) ?? body
+  }
+  return csrfToken
+}
+
+async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (method !== 'GET') headers['X-CSRF-Token'] = await csrf()
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? null : JSON.stringify(body),
+  })
+  if (!response.ok) {
+    let code = `http_${response.status}`
+    let message = response.statusText || `HTTP ${response.status}`
+    try {
+      const data = (await response.json()) as { error?: { code?: string; message?: string } }
+      code = data.error?.code ?? code
+      message = data.error?.message ?? message
+    } catch {
+      // not JSON: keep the status text
+    }
+    if (response.status === 403 && code === 'csrf_failed') csrfToken = null
+    throw new ApiError(response.status, code, message)
+  }
+  if (response.status === 204) return undefined as T
+  return (await response.json()) as T
+}
+
+export const api = {
+  me: () => request<User>('GET', '/api/auth/me'),
+  signIn: (username: string, password: string) =>
+    request<User>('POST', '/api/auth/signin', { username, password }),
+  signUp: (username: string, password: string) =>
+    request<User>('POST', '/api/auth/signup', { username, password }),
+  signOut: () => request<undefined>('POST', '/api/auth/signout'),
+  projects: () => request<Project[]>('GET', '/api/projects'),
+  project: (id: string) => request<Project>('GET', `/api/projects/${encodeURIComponent(id)}`),
+  createProject: (name: string) => request<Project>('POST', '/api/projects', { name }),
+  renameProject: (id: string, name: string) =>
+    request<Project>('PATCH', `/api/projects/${encodeURIComponent(id)}`, { name }),
+  deleteProject: (id: string) =>
+    request<undefined>('DELETE', `/api/projects/${encodeURIComponent(id)}`),
+  members: (id: string) =>
+    request<Member[]>('GET', `/api/projects/${encodeURIComponent(id)}/members`),
+  invite: (id: string, role: Role, maxUses: number) =>
+    request<CreatedInvitation>('POST', `/api/projects/${encodeURIComponent(id)}/invitations`, {
+      role,
+      max_uses: maxUses,
+    }),
+  acceptInvitation: (token: string) =>
+    request<Project>('POST', '/api/invitations/accept', { token }),
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import {
+  barLines,
+  formatPosition,
+  gridTicks,
+  GRIDS,
+  positionAt,
+  secondsToTick,
+  snapTick,
+  tickToSeconds,
+} from './time.ts'
+
+const PPQ = 480
+const TEMPOS = [
+  { tick: 0, bpm: 120 },
+  { tick: 1920, bpm: 60 },
+]
+
+test('ticks convert to seconds through tempo changes', () => {
+  assert.equal(tickToSeconds(TEMPOS, PPQ, 0), 0)
+  assert.equal(tickToSeconds(TEMPOS, PPQ, 480), 0.5)
+  assert.equal(tickToSeconds(TEMPOS, PPQ, 1920), 2)
+  assert.equal(tickToSeconds(TEMPOS, PPQ, 2400), 3)
+})
+
+test('seconds convert back to the same ticks', () => {
+  for (const tick of [0, 1, 479, 1920, 2400, 100_000]) {
+    const seconds = tickToSeconds(TEMPOS, PPQ, tick)
+    assert.ok(Math.abs(secondsToTick(TEMPOS, PPQ, seconds) - tick) < 1e-6, `tick ${tick}`)
+  }
+})
+
+test('bar lines follow meter changes and count bars from 1', () => {
+  const meters = [
+    { tick: 0, numerator: 4, denominator: 4 },
+    { tick: 3840, numerator: 3, denominator: 4 },
+  ]
+  const lines = barLines(meters, PPQ, 0, 6720)
+  assert.deepEqual(
+    lines.map((l) => [l.tick, l.bar]),
+    [
+      [0, 1],
+      [1920, 2],
+      [3840, 3],
+      [5280, 4],
+      [6720, 5],
+    ],
+  )
+  assert.deepEqual(
+    barLines(meters, PPQ, 5000, 6000).map((l) => l.bar),
+    [4],
+  )
+})
+
+test('a meter change in the middle of a bar starts a new bar', () => {
+  const meters = [
+    { tick: 0, numerator: 4, denominator: 4 },
+    { tick: 960, numerator: 6, denominator: 8 },
+  ]
+  assert.deepEqual(
+    barLines(meters, PPQ, 0, 2400).map((l) => [l.tick, l.bar]),
+    [
+      [0, 1],
+      [960, 2],
+      [2400, 3],
+    ],
+  )
+})
+
+test('positions read bar.beat.tick', () => {
+  const meters = [{ tick: 0, numerator: 3, denominator: 4 }]
+  assert.equal(formatPosition(positionAt(meters, PPQ, 0)), '1.1.000')
+  assert.equal(formatPosition(positionAt(meters, PPQ, 1440 + 480 + 120)), '2.2.120')
+})
+
+test('snapping counts grid steps from the meter change', () => {
+  const step = gridTicks(GRIDS.find((g) => g.label === '1/4')!, PPQ)
+  assert.equal(step, 480)
+  assert.equal(snapTick(250, step), 480)
+  assert.equal(snapTick(230, step), 0)
+  assert.equal(snapTick(470, step, [], 'floor'), 0)
+  const meters = [
+    { tick: 0, numerator: 4, denominator: 4 },
+    { tick: 100, numerator: 4, denominator: 4 },
+  ]
+  assert.equal(snapTick(590, step, meters), 580)
+  assert.equal(snapTick(37, 1), 37)
+  assert.equal(snapTick(-30, step), 0)
+})
