@@ -8,6 +8,7 @@ import sys
 import pytest
 
 import bandmate
+from bandmate.assist.errors import AssistError
 from bandmate.errors import (
     BandmateError,
     CliError,
@@ -52,7 +53,16 @@ def test_formats_do_not_load_music21_until_needed() -> None:
 
 @pytest.mark.parametrize(
     "family",
-    [MusicError, ParseError, FormatError, RenderError, MasterError, CliError, DocumentError],
+    [
+        MusicError,
+        ParseError,
+        FormatError,
+        RenderError,
+        MasterError,
+        CliError,
+        DocumentError,
+        AssistError,
+    ],
 )
 def test_every_error_family_descends_from_the_root(family: type[Exception]) -> None:
     assert issubclass(family, BandmateError)
