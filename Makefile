@@ -48,10 +48,12 @@ format: install
 bench: install
 	bash scripts/install-bench.sh
 	bash scripts/install-bench-master.sh
+	bash scripts/install-bench-sync.sh
 	$(BIN)/python bench/midi_io.py
 	$(BIN)/python bench/render.py
 	$(BIN)/python bench/master.py
 	$(BIN)/python bench/assist.py
+	$(BIN)/python bench/sync_fanout.py --quick
 
 # Rebuild the AI bandmate's training data from music21's corpus and retrain every model
 # (about 5 minutes on 2 cores). The weights in src/bandmate/assist/weights are what ships.
