@@ -75,6 +75,12 @@ def check_audio(audio: NDArray[np.floating]) -> NDArray[np.float64]:
             f"must be 1..{MAX_CHANNELS} in shape (n, channels){hint}"
         )
     samples = audio.astype(np.float64, copy=False)
+    # A finite sum proves every sample finite (NaN or infinity would spread to it); only
+    # otherwise (a bad sample, or an overflowing sum) is each sample checked.
+    with np.errstate(over="ignore", invalid="ignore"):
+        total = float(np.sum(samples)) if samples.size else 0.0
+    if math.isfinite(total):
+        return samples
     finite = np.isfinite(samples)
     if not finite.all():
         bad = int(np.count_nonzero(~finite))

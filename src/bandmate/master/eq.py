@@ -150,7 +150,9 @@ def _silent_runs(audio: NDArray[np.float64], *, margin: int) -> NDArray[np.bool_
     FFT convolution leaves rounding noise (about -300 dBFS) in silent stretches; zeroing
     them keeps digital silence digital.
     """
-    zero: NDArray[np.bool_] = ~np.any(audio != 0.0, axis=1)
+    zero: NDArray[np.bool_] = audio[:, 0] == 0.0  # column by column: no (n, channels) temporary
+    for channel in range(1, audio.shape[1]):
+        zero &= audio[:, channel] == 0.0
     if not zero.any():
         return zero
     width = 2 * margin + 1

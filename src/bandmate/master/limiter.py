@@ -128,9 +128,22 @@ def attenuation(
 def sample_gains(gain_db: NDArray[np.float64], block: int, length: int) -> NDArray[np.float64]:
     """Turn per-block gains (dB) into per-sample linear gains [shape=(length,)]."""
     linear = 10.0 ** (gain_db / 20.0)
-    centres = (np.arange(len(linear)) + 0.5) * block
-    samples: NDArray[np.float64] = np.interp(np.arange(length), centres, linear)
-    return samples
+    if len(linear) < 2:
+        return np.full(length, linear[0] if len(linear) else 0.0)
+    # Linear interpolation between block centres (k + 0.5) * block, as np.interp computes it
+    # (slope * (x - centre) + value, bit for bit), but on a (segment, offset) grid: every
+    # segment holds ``block`` samples at the same offsets from its left centre.
+    first = math.ceil(0.5 * block)  # the first sample at or after the first centre
+    end = first + (len(linear) - 1) * block  # the first sample at or after the last centre
+    samples: NDArray[np.float64] = np.empty(max(length, end))
+    grid = samples[first:end].reshape(len(linear) - 1, block)
+    offsets = first - 0.5 * block + np.arange(block, dtype=np.float64)
+    slopes = (linear[1:] - linear[:-1]) / float(block)
+    np.multiply(slopes[:, np.newaxis], offsets, out=grid)
+    grid += linear[:-1, np.newaxis]
+    samples[:first] = linear[0]
+    samples[end:] = linear[-1]
+    return samples[:length]
 
 
 def peak_overshoot_db(peak_dbtp: float, ceiling_db: float) -> float:

@@ -84,7 +84,13 @@ def long_term_spectrum(audio: NDArray[np.float64], sample_rate: float) -> Spectr
         return Spectrum(centers, np.full(len(centers), -math.inf))
     picks = np.unique(np.linspace(0, count - 1, min(count, _MAX_FRAMES)).astype(np.int64))
     framed = audio[: count * n_fft].reshape(count, n_fft, audio.shape[1])
-    frames = framed[picks].mean(axis=2, dtype=np.float32)  # mid of the picked frames
+    # Mid of the picked frames: the float32 mean over channels, summed channel by channel
+    # (as mean(axis=2, dtype=np.float32) sums them, without its slow two-long inner loop).
+    picked = framed[picks]
+    frames = picked[:, :, 0].astype(np.float32)
+    for channel in range(1, audio.shape[1]):
+        frames += picked[:, :, channel].astype(np.float32)
+    frames /= np.float32(audio.shape[1])
     rms = np.sqrt(np.mean(np.square(frames, dtype=np.float64), axis=1))
     audible = rms > 10.0 ** (_SILENT_FRAME_DB / 20.0)
     if not audible.any():
