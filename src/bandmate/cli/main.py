@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from bandmate.cli.suggest import app as suggest_app
 from bandmate.errors import BandmateError, CliError
 from bandmate.formats import load_song, save_song
 from bandmate.music import Song
@@ -35,6 +36,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.add_typer(suggest_app)
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 

@@ -1,0 +1,105 @@
+"""``bandmate suggest``: chord suggestions on real song files."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bandmate.cli.main import main
+from bandmate.cli.suggest import add_chords
+from bandmate.formats import load_song, save_song
+from bandmate.music import ChordEvent, parse_chord
+from bandmate.music.demo import demo_song
+
+BAR = 1920
+
+
+@pytest.fixture
+def half_charted(tmp_path: Path) -> Path:
+    song = demo_song()
+    path = tmp_path / "half.mid"
+    save_song(dataclasses.replace(song, chords=song.chords[:4]), path)
+    return path
+
+
+def test_chords_prints_ranked_suggestions(
+    half_charted: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["suggest", "chords", str(half_charted), "-k", "3"]) == 0
+    out = capsys.readouterr().out
+    rows = [line for line in out.splitlines() if "%" in line]
+    assert len(rows) == 3
+    probabilities = [float(row.split("│")[3].strip().rstrip("%")) for row in rows]
+    assert probabilities == sorted(probabilities, reverse=True)
+
+
+def test_progression_fills_the_bars_after_the_last_chord(
+    half_charted: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "more.mid"
+    argv = ["suggest", "progression", str(half_charted), "-o", str(out), "--bars", "4"]
+    assert main([*argv, "--seed", "7"]) == 0
+    song = load_song(out)
+    assert [c.tick for c in song.chords] == [bar * BAR for bar in range(8)]
+    assert song.chords[:4] == load_song(half_charted).chords  # the people's chords are kept
+    again = tmp_path / "again.mid"
+    assert main(["suggest", "progression", str(half_charted), "-o", str(again), "--bars", "4",
+                 "--seed", "7"]) == 0  # fmt: skip
+    assert load_song(again).chords == song.chords  # deterministic for a seed
+
+
+def test_harmony_writes_a_chord_per_bar_of_the_melody(tmp_path: Path) -> None:
+    src, out = tmp_path / "bare.mid", tmp_path / "harmonized.mid"
+    save_song(dataclasses.replace(demo_song(), chords=()), src)
+    assert main(["suggest", "harmony", str(src), "-o", str(out), "--track", "Lead"]) == 0
+    chords = load_song(out).chords
+    assert [c.tick for c in chords] == [bar * BAR for bar in range(8)]
+    assert str(chords[0].chord) == "C"  # the tune starts and ends on the tonic
+    assert str(chords[-1].chord) == "C"
+
+
+def test_suggestions_never_replace_existing_chords() -> None:
+    song = demo_song()
+    clash = ChordEvent(BAR // 2, BAR, parse_chord("E7"))
+    fresh = ChordEvent(8 * BAR, BAR, parse_chord("Dm"))
+    merged, added = add_chords(song, [clash, fresh])
+    assert added == [fresh]
+    assert merged.chords == (*song.chords, fresh)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["suggest", "chords", "{song}", "--model", "gpt"], "--model='gpt'"),
+        (["suggest", "chords", "{song}", "-k", "0"], "k=0"),
+        (["suggest", "progression", "{song}", "-o", "{tmp}/x.mid", "--bars", "0"], "bars=0"),
+        (["suggest", "harmony", "{drums}", "-o", "{tmp}/x.mid"], "no pitched notes"),
+    ],
+)
+def test_bad_requests_are_one_clear_line(
+    argv: list[str],
+    message: str,
+    half_charted: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    drums = tmp_path / "drums.mid"
+    song = demo_song()
+    save_song(dataclasses.replace(song, tracks=song.tracks[3:], chords=()), drums)
+    args = [a.format(song=half_charted, tmp=tmp_path, drums=drums) for a in argv]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err
+
+
+def test_the_command_line_loads_torch_only_when_asked() -> None:
+    code = "import sys, bandmate.cli.main; print('torch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "False"
