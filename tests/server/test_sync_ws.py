@@ -7,7 +7,7 @@ import asyncio
 import dataclasses
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
@@ -20,8 +20,9 @@ from bandmate.music import Note, Track
 from bandmate.music.demo import demo_song
 from bandmate.server import Settings, create_app, studio_of
 from bandmate.server.routes_sync import rooms_of
+from bandmate.store.errors import NotFoundError
 from bandmate.store.records import Role, User
-from bandmate.store.updates import InMemoryUpdateLog, Snapshot
+from bandmate.store.updates import InMemoryUpdateLog, Snapshot, Update
 from bandmate.sync import add_notes, add_track, doc_to_song, notes_of, set_meta, track_ids
 from bandmate.sync.limits import CloseCode, FloodError, FloodGate, SyncError, SyncLimits
 from bandmate.sync.member import Member
@@ -467,3 +468,103 @@ async def test_an_update_ahead_of_its_causes_waits_for_them() -> None:
 def test_limits_name_the_broken_rule(change: dict[str, Any], rule: str) -> None:
     with pytest.raises(SyncError, match=re.escape(rule)):
         dataclasses.replace(LIMITS, **change)
+
+
+class BatchLog(InMemoryUpdateLog):
+    """An in-memory log that records its batches and can be told to fail them."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.batches: list[list[str]] = []
+        self.fail: Exception | None = None
+
+    async def append_many(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update]:
+        self.batches.append([pid for pid, _, _ in items])
+        await asyncio.sleep(0.01)
+        if self.fail is not None:
+            raise self.fail
+        return await super().append_many(items)
+
+
+def _edit(author: Doc[Any], key: str) -> bytes:
+    before = author.get_state()
+    author.get("meta", type=Map)[key] = 1.0
+    return encode_message(SyncUpdate(author.get_update(before)))
+
+
+async def test_rooms_commit_concurrent_updates_in_one_batch() -> None:
+    log = BatchLog()
+    rooms = Rooms(log, limits=LIMITS)
+    pids = [f"p{i}" for i in range(5)]
+    members, joined = [], []
+    for pid in pids:
+        log.create(pid)
+        member = rooms.new_member("u", can_edit=True, acks=True)
+        joined.append(await rooms.join(pid, member))
+        members.append(member)
+        _frames(member)
+    authors: list[Doc[Any]] = [Doc(client_id=10 + i) for i in range(5)]
+    first = [_edit(a, "one") for a in authors]
+    await asyncio.gather(*(r.receive(m, f) for r, m, f in zip(joined, members, first, strict=True)))
+    assert log.batches == [pids]
+    second = [_edit(a, "two") for a in authors]
+    await asyncio.gather(
+        *(r.receive(m, f) for r, m, f in zip(joined, members, second, strict=True)),
+        joined[0].receive(members[0], _edit(authors[0], "three")),
+    )
+    for i, (room, member) in enumerate(zip(joined, members, strict=True)):
+        acks = [(a.index, a.seq) for a in _frames(member) if isinstance(a, Ack)]
+        assert acks == ([(1, 1), (2, 2), (3, 3)] if i == 0 else [(1, 1), (2, 2)])
+        assert room.seq == len(await log.read_since(room.project_id))
+    await rooms.close_all()
+
+
+async def test_a_failed_batch_fails_every_write_in_it_and_broadcasts_nothing() -> None:
+    log = BatchLog()
+    rooms = Rooms(log, limits=LIMITS)
+    log.create("p")
+    log.create("q")
+    writer, watcher = (rooms.new_member(u, can_edit=True, acks=True) for u in ("w", "v"))
+    room_p = await rooms.join("p", writer)
+    await rooms.join("p", watcher)
+    other = rooms.new_member("x", can_edit=True, acks=True)
+    room_q = await rooms.join("q", other)
+    for member in (writer, watcher, other):
+        _frames(member)
+    log.fail = RuntimeError("database is down")
+    author_p: Doc[Any] = Doc(client_id=1)
+    author_q: Doc[Any] = Doc(client_id=2)
+    results = await asyncio.gather(
+        room_p.receive(writer, _edit(author_p, "a")),
+        room_q.receive(other, _edit(author_q, "b")),
+        return_exceptions=True,
+    )
+    assert [str(r) for r in results] == ["database is down"] * 2
+    assert log.batches == [["p", "q"]]
+    assert _frames(writer) == _frames(watcher) == _frames(other) == []
+    assert (room_p.seq, room_q.seq) == (0, 0)
+    assert room_p.doc.get("meta", type=Map).to_py() == {}
+    log.fail = None
+    await room_p.receive(writer, encode_message(SyncUpdate(author_p.get_update(b"\x00"))))
+    assert [m for m in _frames(writer) if isinstance(m, Ack)] == [Ack(2, 1)]
+    assert _frames(watcher) == [SyncUpdate(author_p.get_update(b"\x00"))]
+    await rooms.close_all()
+
+
+async def test_a_batch_with_a_deleted_project_still_commits_the_others() -> None:
+    log = InMemoryUpdateLog()
+    rooms = Rooms(log, limits=LIMITS)
+    log.create("p")
+    log.create("q")
+    mp, mq = (rooms.new_member("u", can_edit=True, acks=True) for _ in range(2))
+    room_p, room_q = await rooms.join("p", mp), await rooms.join("q", mq)
+    del log._updates["p"]  # the project was deleted while its room was open
+    results = await asyncio.gather(
+        room_p.receive(mp, _edit(Doc(client_id=1), "a")),
+        room_q.receive(mq, _edit(Doc(client_id=2), "b")),
+        return_exceptions=True,
+    )
+    assert isinstance(results[0], NotFoundError)
+    assert results[1] is None
+    assert room_q.seq == 1
+    assert [m for m in _frames(mq) if isinstance(m, Ack)] == [Ack(1, 1)]

@@ -107,6 +107,57 @@ async def test_concurrent_appends_get_distinct_gapless_numbers(case: LogCase) ->
     assert {u.data for u in stored} == {bytes([i]) for i in range(25)}
 
 
+async def test_append_many_numbers_a_batch_in_order_per_project(case: LogCase) -> None:
+    await case.log.append(case.project_id, b"\x00", author_id=None)
+    p, q = case.project_id, case.other_project_id
+    items = [(p, b"a", case.author_id), (q, b"b", None), (p, b"c", None), (q, b"d", None)]
+    results = await case.log.append_many(items)
+    assert [(u.project_id, u.seq, u.data, u.author_id) for u in results] == [
+        (p, 2, b"a", case.author_id),
+        (q, 1, b"b", None),
+        (p, 3, b"c", None),
+        (q, 2, b"d", None),
+    ]
+    assert await case.log.append_many([]) == []
+    after = await case.log.append(p, b"e", author_id=None)
+    assert after.seq == 4
+    stored = await case.log.read_since(p)
+    assert [(u.seq, u.data, u.author_id) for u in stored] == [
+        (1, b"\x00", None),
+        (2, b"a", case.author_id),
+        (3, b"c", None),
+        (4, b"e", None),
+    ]
+    assert [u.data for u in await case.log.read_since(q)] == [b"b", b"d"]
+
+
+async def test_append_many_with_a_missing_project_stores_nothing(case: LogCase) -> None:
+    items = [(case.project_id, b"a", None), ("0" * 32, b"b", None)]
+    with pytest.raises(NotFoundError, match="does not exist"):
+        await case.log.append_many(items)
+    assert await case.log.read_since(case.project_id) == []
+    assert (await case.log.append(case.project_id, b"c", author_id=None)).seq == 1
+
+
+async def test_concurrent_batches_and_appends_get_distinct_gapless_numbers(
+    case: LogCase,
+) -> None:
+    p, q = case.project_id, case.other_project_id
+    batches = [
+        case.log.append_many([(p, bytes([i, j]), None) for j in range(3)] + [(q, bytes([i]), None)])
+        for i in range(10)
+    ]
+    singles = [case.log.append(p, bytes([100 + i]), author_id=None) for i in range(10)]
+    await asyncio.gather(*batches, *singles)
+    stored = await case.log.read_since(p)
+    assert [u.seq for u in stored] == list(range(1, 41))
+    for i in range(10):  # a batch's updates of one project keep their order
+        seqs = [u.seq for u in stored if len(u.data) == 2 and u.data[0] == i]
+        assert len(seqs) == 3
+        assert seqs == list(range(seqs[0], seqs[0] + 3))  # consecutive, in order
+    assert [u.seq for u in await case.log.read_since(q)] == list(range(1, 11))
+
+
 async def test_snapshots_cover_a_prefix_and_the_latest_wins(case: LogCase) -> None:
     assert await case.log.latest_snapshot(case.project_id) is None
     for i in range(4):

@@ -15,12 +15,12 @@ Two implementations share one :class:`UpdateLog` protocol: :class:`SqlUpdateLog`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 
 from bandmate.store.engine import Database
 from bandmate.store.errors import NotFoundError, StoreError
@@ -70,6 +70,17 @@ class UpdateLog(Protocol):
 
         Raises:
             NotFoundError: When the project does not exist.
+        """
+        ...
+
+    async def append_many(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update]:
+        """Store each ``(project_id, data, author_id)`` as its project's next update, in order,
+        and commit them together (all or none).
+
+        Returns the updates in the order of ``items``.
+
+        Raises:
+            NotFoundError: When one of the projects does not exist (nothing is stored).
         """
         ...
 
@@ -123,6 +134,18 @@ class InMemoryUpdateLog:
         log.append(item)
         return item
 
+    async def append_many(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update]:
+        for project_id, _, _ in items:
+            self._log(project_id)  # all or none: check every project first
+        now = self._clock()
+        out = []
+        for project_id, data, author_id in items:
+            log = self._log(project_id)
+            item = Update(project_id, len(log) + 1, author_id, now, bytes(data))
+            log.append(item)
+            out.append(item)
+        return out
+
     async def read_since(self, project_id: str, seq: int = 0) -> list[Update]:
         return list(self._updates.get(project_id, [])[max(seq, 0) :])
 
@@ -171,6 +194,52 @@ class SqlUpdateLog:
                 )
             )
         return Update(project_id, seq, author_id, now, bytes(data))
+
+    async def append_many(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update]:
+        """One transaction for the whole batch (see :meth:`UpdateLog.append_many`).
+
+        Each project's ``last_seq`` is bumped once by its number of items, projects in
+        id order (so two batches lock rows in the same order), and its items take the
+        numbers below the new value in the order they were given.
+        """
+        if not items:
+            return []
+        now = self._clock()
+        counts: dict[str, int] = {}
+        for project_id, _, _ in items:
+            counts[project_id] = counts.get(project_id, 0) + 1
+        next_seq: dict[str, int] = {}
+        async with self._db.transaction() as db:
+            for project_id in sorted(counts):
+                bump = (
+                    update(ProjectRow)
+                    .where(ProjectRow.id == project_id)
+                    .values(last_seq=ProjectRow.last_seq + counts[project_id], updated_at=now)
+                    .returning(ProjectRow.last_seq)
+                )
+                last = (await db.execute(bump)).scalar()
+                if last is None:
+                    raise NotFoundError(f"project_id={project_id!r} does not exist")
+                next_seq[project_id] = last - counts[project_id] + 1
+            out = []
+            for project_id, data, author_id in items:
+                seq = next_seq[project_id]
+                next_seq[project_id] = seq + 1
+                out.append(Update(project_id, seq, author_id, now, bytes(data)))
+            await db.execute(
+                insert(UpdateRow),
+                [
+                    {
+                        "project_id": u.project_id,
+                        "seq": u.seq,
+                        "author_id": u.author_id,
+                        "created_at": u.created_at,
+                        "update": u.data,
+                    }
+                    for u in out
+                ],
+            )
+        return out
 
     async def read_since(self, project_id: str, seq: int = 0) -> list[Update]:
         query = (

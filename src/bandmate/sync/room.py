@@ -57,6 +57,10 @@ log = logging.getLogger(__name__)
 Seed = Callable[[], Awaitable[bytes | None]]
 """Makes the first update of a project whose log is empty (``None``: start empty)."""
 
+Append = Callable[[str, bytes, str | None], Awaitable[Any]]
+"""Stores ``(project_id, data, author_id)`` as the project's next update and commits it,
+returning the logged update (``bandmate.sync.rooms.BatchWriter.append`` is one)."""
+
 
 class LoggedUpdate(Protocol):
     """An update as the log hands it back (``bandmate.store.Update`` is one)."""
@@ -82,6 +86,10 @@ class RoomLog(Protocol):
     """The part of ``bandmate.store.UpdateLog`` a room uses (the sync layer's port)."""
 
     async def append(self, project_id: str, data: bytes, *, author_id: str | None) -> Any: ...
+
+    async def append_many(
+        self, items: Sequence[tuple[str, bytes, str | None]]
+    ) -> Sequence[Any]: ...
 
     async def read_since(self, project_id: str, seq: int = 0) -> Sequence[LoggedUpdate]: ...
 
@@ -137,17 +145,26 @@ class Room:
 
     Made by :meth:`load`; members come and go through :meth:`add` and :meth:`remove`
     (``bandmate.sync.rooms.Rooms`` does both), and each member's frames go to
-    :meth:`receive`.
+    :meth:`receive`. Updates are committed through ``append`` when given (a shared
+    batching writer), else through ``log.append``.
     """
 
     def __init__(
-        self, project_id: str, doc: Doc[Any], *, seq: int, log: RoomLog, limits: SyncLimits
+        self,
+        project_id: str,
+        doc: Doc[Any],
+        *,
+        seq: int,
+        log: RoomLog,
+        limits: SyncLimits,
+        append: Append | None = None,
     ) -> None:
         self.project_id = project_id
         self.doc = doc
         self.seq = seq
         self.members: list[Member] = []
         self._log = log
+        self._append = append or self._append_alone
         self._limits = limits
         self._shadow = _copy(doc)
         self._fingerprint = _fingerprint(self._shadow)
@@ -155,9 +172,18 @@ class Room:
         self._presence: dict[int, tuple[AwarenessEntry, Member]] = {}
         self._write_lock = asyncio.Lock()
 
+    async def _append_alone(self, project_id: str, data: bytes, author_id: str | None) -> Any:
+        return await self._log.append(project_id, data, author_id=author_id)
+
     @classmethod
     async def load(
-        cls, project_id: str, log: RoomLog, *, limits: SyncLimits, seed: Seed | None = None
+        cls,
+        project_id: str,
+        log: RoomLog,
+        *,
+        limits: SyncLimits,
+        seed: Seed | None = None,
+        append: Append | None = None,
     ) -> Room:
         """Rebuild a project's document from its latest snapshot and the updates after it.
 
@@ -185,7 +211,7 @@ class Room:
             apply_update(doc, first)
             seq = (await log.append(project_id, first, author_id=None)).seq
             unsnapshotted = 1
-        room = cls(project_id, doc, seq=seq, log=log, limits=limits)
+        room = cls(project_id, doc, seq=seq, log=log, limits=limits, append=append)
         room._since_snapshot = unsnapshotted
         return room
 
@@ -281,7 +307,7 @@ class Room:
                 self._hold(member, update)
                 return
             try:
-                entry = await self._log.append(self.project_id, update, author_id=member.user_id)
+                entry = await self._append(self.project_id, update, member.user_id)
             except BaseException:
                 self._rebuild_shadow()
                 raise

@@ -7,6 +7,11 @@ leaves, the room stays open ``close_grace_s`` seconds (a reload or a flaky netwo
 costs no reload from the log), then writes a snapshot if it logged anything since the
 last one and closes. Membership changes reach open connections through
 :meth:`Rooms.remove_user` and :meth:`Rooms.set_can_edit`.
+
+Every room of the manager commits its updates through one :class:`BatchWriter`: what the
+rooms submit while a batch is being written goes to the log together, in one transaction
+(:meth:`~bandmate.store.UpdateLog.append_many`), so a busy server pays one commit per
+batch rather than one per update. A room still awaits each of its writes before its next.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from bandmate.sync.limits import CloseCode, SyncLimits
 from bandmate.sync.member import Member
@@ -44,6 +50,72 @@ class _KeyedLock:
                 self._locks[key] = (lock, users - 1)
 
 
+class BatchWriter:
+    """Commits the updates of many rooms together (group commit).
+
+    :meth:`append` queues an update and waits for its commit. A worker task, running
+    while anything is queued, takes up to ``max_batch`` queued updates (after waiting
+    ``linger_s`` for more to arrive, when fewer are queued), writes them with
+    ``log.append_many`` and then resolves their waiters in order. When the write fails,
+    every waiter of the batch gets the exception (nothing of it was committed), except
+    that a batch refused for a missing project is retried update by update so that the
+    other projects' updates still go through.
+    """
+
+    def __init__(self, log: RoomLog, *, max_batch: int = 256, linger_s: float = 0.0) -> None:
+        self._log = log
+        self._max_batch = max_batch
+        self._linger_s = linger_s
+        self._queue: list[tuple[str, bytes, str | None, asyncio.Future[Any]]] = []
+        self._worker: asyncio.Task[None] | None = None
+
+    async def append(self, project_id: str, data: bytes, author_id: str | None) -> Any:
+        """Store ``data`` as the project's next update; returns it once committed.
+
+        Raises:
+            Exception: The update log failed (the update was not stored).
+        """
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._queue.append((project_id, data, author_id, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        while self._queue:
+            if self._linger_s > 0 and len(self._queue) < self._max_batch:
+                await asyncio.sleep(self._linger_s)
+            else:
+                await asyncio.sleep(0)  # let writers that are ready queue theirs too
+            batch = self._queue[: self._max_batch]
+            del self._queue[: self._max_batch]
+            try:
+                await self._write(batch)
+            except BaseException as exc:  # cancelled: no waiter may wait forever
+                for *_, future in batch:
+                    if not future.done():
+                        future.set_exception(exc)
+                raise
+
+    async def _write(self, batch: list[tuple[str, bytes, str | None, asyncio.Future[Any]]]) -> None:
+        try:
+            entries = list(await self._log.append_many([item[:3] for item in batch]))
+        except Exception as exc:
+            if len(batch) > 1 and getattr(exc, "code", None) == "not_found":
+                # Refused before anything was written: one project is gone. The others'
+                # updates should not fail with it.
+                for item in batch:
+                    await self._write([item])
+                return
+            for *_, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        for (*_, future), entry in zip(batch, entries, strict=True):
+            if not future.done():
+                future.set_result(entry)
+
+
 class Rooms:
     """The room manager.
 
@@ -58,6 +130,7 @@ class Rooms:
         self._rooms: dict[str, Room] = {}
         self._locks = _KeyedLock()
         self._closers: dict[str, asyncio.Task[None]] = {}
+        self.writer = BatchWriter(log)
 
     def get(self, project_id: str) -> Room | None:
         """The open room of ``project_id``, if any."""
@@ -85,7 +158,9 @@ class Rooms:
                 closer.cancel()
             room = self._rooms.get(project_id)
             if room is None:
-                room = await Room.load(project_id, self.log, limits=self.limits, seed=seed)
+                room = await Room.load(
+                    project_id, self.log, limits=self.limits, seed=seed, append=self.writer.append
+                )
                 self._rooms[project_id] = room
             room.add(member)
             return room
