@@ -10,8 +10,6 @@ tested separately.
 from __future__ import annotations
 
 import asyncio
-import os
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
@@ -21,45 +19,13 @@ from fastapi import FastAPI
 
 from bandmate.auth.credentials import HashCost
 from bandmate.server import Settings, create_app
-from bandmate.store.engine import Database, create_database, drop_database, sqlite_url
-from bandmate.store.migrate import upgrade
+from bandmate.store.engine import create_database, drop_database, sqlite_url
+from tests.postgres import PG_SERVER, unique_name
 
-PG_SERVER = os.environ.get(
-    "BANDMATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 SECRET = "test-secret-" + "x" * 40
 PASSWORD = "correct horse battery"
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
-
-
-@pytest.fixture(scope="session")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def _unique(tag: str) -> str:
-    return f"bandmate_test_{tag}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-
-
-async def _migrate(url: str) -> None:
-    database = Database(url)
-    try:
-        await upgrade(database)
-    finally:
-        await database.close()
-
-
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A migrated PostgreSQL database to clone; dropped after the session."""
-    name = _unique("srv_tpl")
-    url = asyncio.run(create_database(PG_SERVER, name))
-    try:
-        asyncio.run(_migrate(url))
-        yield name
-    finally:
-        asyncio.run(drop_database(PG_SERVER, name))
 
 
 @pytest.fixture
@@ -86,7 +52,7 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, backend: str) -> It
         yield make(sqlite_url(data_dir / "bandmate.db"))
         return
     template = request.getfixturevalue("pg_template")
-    name = _unique("srv")
+    name = unique_name("srv")
     url = asyncio.run(create_database(PG_SERVER, name, template=template))
     try:
         yield make(url)

@@ -8,7 +8,6 @@ once per session; every database is dropped at the end. The server is
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -18,41 +17,9 @@ import pytest
 
 from bandmate.store.engine import Database, create_database, drop_database, sqlite_url
 from bandmate.store.migrate import upgrade
+from tests.postgres import PG_SERVER, unique_name
 
-PG_SERVER = os.environ.get(
-    "BANDMATE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 BACKENDS = ["sqlite", "postgresql"]
-
-
-@pytest.fixture(scope="session")
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-def unique_name(tag: str) -> str:
-    """A database name no other test run uses."""
-    return f"bandmate_test_{tag}_{os.getpid()}_{uuid.uuid4().hex[:10]}"
-
-
-async def _migrate(url: str) -> None:
-    database = Database(url)
-    try:
-        await upgrade(database)
-    finally:
-        await database.close()
-
-
-@pytest.fixture(scope="session")
-def pg_template() -> Iterator[str]:
-    """A migrated PostgreSQL database to clone; dropped after the session."""
-    name = unique_name("tpl")
-    url = asyncio.run(create_database(PG_SERVER, name))
-    try:
-        asyncio.run(_migrate(url))
-        yield name
-    finally:
-        asyncio.run(drop_database(PG_SERVER, name))
 
 
 def _temporary_database(template: str | None, tag: str) -> Iterator[str]:
