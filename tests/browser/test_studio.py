@@ -181,8 +181,14 @@ def test_import_a_midi_file_then_export_the_live_song(
     wait_for_notes(page, len(song.tracks[0].notes))
     expect(page.locator(".topbar select.key")).to_have_value(str(song.key))
 
+    page.wait_for_selector(".link[data-saved='true']")  # the server has every note
+    page.get_by_role("button", name="Export").click()
+    page.locator("dialog.export-dialog").get_by_role("button", name="MIDI").click()
+    row = page.locator("li.job[data-kind='export-midi']")
+    expect(row).to_have_attribute("data-state", "succeeded")
     with page.expect_download() as download:
-        page.get_by_role("button", name="Export").click()
+        row.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename == "Imported.mid"
     exported = read_midi(Path(download.value.path()).read_bytes())
     assert [t.name for t in exported.tracks] == [t.name for t in song.tracks]
     assert [len(t.notes) for t in exported.tracks] == [len(t.notes) for t in song.tracks]

@@ -42,6 +42,13 @@ ENDPOINTS = {
     ("delete", "/api/projects/{project_id}/invitations/{invitation_id}"),
     ("post", "/api/invitations/accept"),
     ("get", "/api/soundfont"),
+    ("post", "/api/projects/{project_id}/jobs"),
+    ("get", "/api/projects/{project_id}/jobs"),
+    ("get", "/api/jobs/{job_id}"),
+    ("get", "/api/jobs/{job_id}/events"),
+    ("get", "/api/jobs/{job_id}/result"),
+    ("post", "/api/jobs/{job_id}/cancel"),
+    ("delete", "/api/jobs/{job_id}"),
 }
 
 

@@ -1,9 +1,10 @@
 """Random requests against the real app: bad input is always a 4xx JSON error, never a 500.
 
-A stand-in for schemathesis (not installed): Hypothesis draws a method, a path
-built from the API's own templates with real or random ids, and a body that is
-random JSON or random bytes, sent by a signed-in owner. The transport re-raises
-any exception inside the app, so a crash fails the test as well as a 5xx.
+Beside the schemathesis run (test_schemathesis.py), which follows the spec,
+Hypothesis draws a method, a path built from the API's own templates with real or
+random ids, and a body that is random JSON or random bytes, sent by a signed-in
+owner. The transport re-raises any exception inside the app, so a crash fails the
+test as well as a 5xx.
 """
 
 from __future__ import annotations
@@ -35,9 +36,29 @@ TEMPLATES = [
     "/api/projects/{p}/invitations",
     "/api/projects/{p}/invitations/{i}",
     "/api/invitations/accept",
+    "/api/projects/{p}/jobs",
+    "/api/jobs/{j}",
+    "/api/jobs/{j}/events",
+    "/api/jobs/{j}/result",
+    "/api/jobs/{j}/cancel",
 ]
 OWNER = {"username": "owner", "password": "correct horse battery"}
-FIELDS = ["username", "password", "name", "role", "token", "max_uses", "expires_in_s"]
+FIELDS = [
+    "username",
+    "password",
+    "name",
+    "role",
+    "token",
+    "max_uses",
+    "expires_in_s",
+    "kind",
+    "format",
+    "sample_rate",
+    "target",
+    "lufs",
+    "title",
+    "artists",
+]
 
 json_values = st.recursive(
     st.none()
@@ -45,7 +66,8 @@ json_values = st.recursive(
     | st.integers(min_value=-(10**40), max_value=10**40)
     | st.floats(allow_nan=False)
     | st.text(max_size=300)
-    | st.sampled_from(["owner", "editor", "viewer", "admin", "", "demo"]),
+    | st.sampled_from(["owner", "editor", "viewer", "admin", "", "demo"])
+    | st.sampled_from(["export-midi", "render", "master", "release", "wav", "custom"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner),
     max_leaves=12,
 )
@@ -63,7 +85,7 @@ ids = st.sampled_from(["{real}"]) | st.text(min_size=1, max_size=40).map(
 def requests(draw: st.DrawFn) -> tuple[str, str, str]:
     template = draw(st.sampled_from(TEMPLATES))
     path = template
-    for slot in ("{p}", "{u}", "{i}"):
+    for slot in ("{p}", "{u}", "{i}", "{j}"):
         path = path.replace(slot, draw(ids).replace("{real}", slot))
     method = draw(st.sampled_from(["GET", "POST", "PATCH", "DELETE", "PUT"]))
     return method, path, draw(bodies)
@@ -87,6 +109,8 @@ async def test_random_requests_never_fail_on_the_server(
     me = (await client.get("/api/auth/me")).json()
     method, path, body = request
     path = path.replace("{p}", projects[0]["id"]).replace("{u}", me["id"]).replace("{i}", "x")
+    jobs = (await client.get(f"/api/projects/{projects[0]['id']}/jobs")).json()
+    path = path.replace("{j}", jobs[0]["id"] if jobs else "0" * 32)
     response = await client.request(
         method, path, content=body.encode(), headers={"Content-Type": "application/json"}
     )

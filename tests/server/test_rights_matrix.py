@@ -1,8 +1,10 @@
-"""Every role against every project endpoint, with the exact status each must get.
+"""Every role against every project and job endpoint, with the exact status each must get.
 
 Each cell runs on a fresh project (owner, editor, viewer, a second viewer as the
-target of member changes, an invitation and a song file), on SQLite and
-PostgreSQL. A refused request must also leave the project exactly as it was.
+target of member changes, an invitation, a song file, and two jobs the owner started:
+one succeeded with a file, one still queued), on SQLite and PostgreSQL. The job
+runner is stopped, so jobs stay as the cell made them. A refused request must also
+leave the project exactly as it was.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi import FastAPI
 from bandmate.server import Studio, studio_of
 from bandmate.server.security import SESSION_COOKIE
 from bandmate.store import repos
+from bandmate.store.jobs import JobResult, Limits
 from bandmate.store.records import Role, User
 from bandmate.store.updates import utc_now
 
@@ -24,6 +27,7 @@ pytestmark = pytest.mark.anyio
 
 ClientFactory = Callable[..., Awaitable[httpx.AsyncClient]]
 ROLES = ("owner", "editor", "viewer", "outsider", "anonymous")
+LIMITS = Limits(per_project=100, per_user=100)
 
 # (method, path template, JSON body) -> statuses for owner, editor, viewer, outsider, anonymous
 MATRIX: dict[tuple[str, str], tuple[dict[str, object] | None, tuple[int, ...]]] = {
@@ -40,6 +44,16 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, object] | None, tuple[int, ...]]] 
     ("POST", "/api/projects/{p}/invitations"): ({"role": "viewer"}, (201, 403, 403, 404, 401)),
     ("DELETE", "/api/projects/{p}/invitations/{i}"): (None, (204, 403, 403, 404, 401)),
     ("POST", "/api/invitations/accept"): ({"token": "{t}"}, (200, 200, 200, 200, 401)),
+    ("POST", "/api/projects/{p}/jobs"): ({"kind": "export-midi"}, (201, 201, 201, 404, 401)),
+    # The same endpoint with a kind that needs an editor (the query string only tells the
+    # two rows apart).
+    ("POST", "/api/projects/{p}/jobs?as=master"): ({"kind": "master"}, (201, 201, 403, 404, 401)),
+    ("GET", "/api/projects/{p}/jobs"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/jobs/{j}"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/jobs/{j}/events"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/jobs/{j}/result"): (None, (200, 200, 200, 404, 401)),
+    ("POST", "/api/jobs/{q}/cancel"): (None, (200, 403, 403, 404, 401)),
+    ("DELETE", "/api/jobs/{q}"): (None, (204, 403, 403, 404, 401)),
 }
 
 
@@ -56,11 +70,14 @@ class Cell:
     target_id: str
     invitation_id: str
     token: str
+    done_job: str
+    queued_job: str
 
 
 @pytest.fixture
 async def world(app: FastAPI, make_client: ClientFactory) -> World:
     studio = studio_of(app)
+    await studio.jobs.stop()  # jobs stay as each cell makes them
     clients: dict[str, httpx.AsyncClient] = {"anonymous": await make_client(app)}
     users: dict[str, User] = {}
     for name in ("owner", "editor", "viewer", "outsider", "target"):
@@ -89,7 +106,23 @@ async def _fresh_project(world: World) -> Cell:
     invitation, token = await studio.projects.invite(
         users["owner"], project_id, "viewer", max_uses=5
     )
-    return Cell(project_id, users["target"].id, invitation.id, token)
+    jobs = studio.jobs.store
+    done = await jobs.create(project_id, users["owner"].id, "export-midi", {}, limits=LIMITS)
+    claimed = await jobs.claim_next()
+    assert not isinstance(done, str)
+    assert claimed is not None
+    assert claimed.id == done.id
+    await jobs.succeed(done.id, JobResult(digest, "Song.mid", "audio/midi", 14), None)
+    queued = await jobs.create(project_id, users["owner"].id, "export-midi", {}, limits=LIMITS)
+    assert not isinstance(queued, str)
+    return Cell(project_id, users["target"].id, invitation.id, token, done.id, queued.id)
+
+
+async def _settle(world: World, cell: Cell) -> None:
+    """Cancel the cell's unfinished jobs so that limits and claims start afresh next cell."""
+    for job in await world.studio.jobs.store.list_for_project(cell.project_id):
+        if not job.finished:
+            await world.studio.jobs.store.cancel(job.id)
 
 
 async def _state(world: World, project_id: str) -> object:
@@ -98,7 +131,8 @@ async def _state(world: World, project_id: str) -> object:
     access = await projects.access(owner, project_id)
     members = [(m.user_id, m.role) for m in await projects.members(owner, project_id)]
     invitations = [(i.id, i.uses) for i in await projects.invitations(owner, project_id)]
-    return access.project.name, members, invitations
+    jobs = [(j.id, j.state) for j in await world.studio.jobs.store.list_for_project(project_id)]
+    return access.project.name, members, invitations, jobs
 
 
 def _fill(template: str, cell: Cell) -> str:
@@ -107,6 +141,8 @@ def _fill(template: str, cell: Cell) -> str:
         .replace("{u}", cell.target_id)
         .replace("{i}", cell.invitation_id)
         .replace("{t}", cell.token)
+        .replace("{j}", cell.done_job)
+        .replace("{q}", cell.queued_job)
     )
 
 
@@ -125,6 +161,7 @@ async def test_rights_matrix(world: World, role: str) -> None:
         if response.status_code >= 400:
             assert set(response.json()["error"]) == {"code", "message"}
             assert await _state(world, cell.project_id) == before, (method, template)
+        await _settle(world, cell)
     assert actual == expected
 
 

@@ -19,6 +19,8 @@ def test_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.allowed_origins == ()
     assert settings.max_body_bytes == 1 << 20
     assert settings.blob_dir == tmp_path / "data" / "blobs"
+    assert settings.job_workers == 1
+    assert settings.job_dir == tmp_path / "data" / "jobs"
 
 
 def test_every_variable_is_read(tmp_path: Path) -> None:
@@ -31,6 +33,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
             "BANDMATE_ALLOWED_ORIGINS": "https://Studio.example.org, http://localhost:5173",
             "BANDMATE_SECRET": "s" * 40,
             "BANDMATE_LOG_LEVEL": "debug",
+            "BANDMATE_JOB_WORKERS": "3",
         }
     )
     assert settings.data_dir == tmp_path / "d"
@@ -39,6 +42,7 @@ def test_every_variable_is_read(tmp_path: Path) -> None:
     assert settings.allowed_origins == ("https://studio.example.org", "http://localhost:5173")
     assert settings.secret == "s" * 40
     assert settings.log_level == "DEBUG"
+    assert settings.job_workers == 3
     assert not (tmp_path / "d" / SECRET_FILE).exists()
 
 
@@ -63,6 +67,8 @@ def test_the_secret_is_generated_once_and_kept_private(tmp_path: Path) -> None:
         ("BANDMATE_SECRET", "short", "needs at least 32"),
         ("BANDMATE_LOG_LEVEL", "loud", "must be one of"),
         ("BANDMATE_DATABASE_URL", "mysql://db/x", "must use sqlite or postgresql"),
+        ("BANDMATE_JOB_WORKERS", "0", "BANDMATE_JOB_WORKERS='0' must be an integer in 1..64"),
+        ("BANDMATE_JOB_WORKERS", "many", "must be an integer in 1..64"),
     ],
 )
 def test_bad_values_are_refused_with_the_rule(

@@ -1,4 +1,4 @@
-"""Alembic: the initial revision creates exactly the models' schema on both back ends."""
+"""Alembic: the revisions create exactly the models' schema on both back ends."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ TABLES = {
     "invitations",
     "project_updates",
     "project_snapshots",
+    "jobs",
 }
 
 
@@ -47,7 +48,7 @@ async def test_upgrade_creates_the_schema(empty: Database) -> None:
         async with empty.engine.connect() as conn:
             assert await conn.run_sync(_tables) == TABLES
             assert await conn.run_sync(_diff) == []
-        assert await current_revision(empty) == head_revision() == "0001"
+        assert await current_revision(empty) == head_revision() == "0002"
     finally:
         await empty.close()
 
@@ -57,5 +58,18 @@ async def test_upgrade_twice_is_a_no_op(empty: Database) -> None:
         await upgrade(empty)
         await upgrade(empty)
         assert await current_revision(empty) == head_revision()
+    finally:
+        await empty.close()
+
+
+async def test_jobs_revision_upgrades_a_first_release_database(empty: Database) -> None:
+    try:
+        await upgrade(empty, "0001")
+        async with empty.engine.connect() as conn:
+            assert "jobs" not in await conn.run_sync(_tables)
+        await upgrade(empty)
+        async with empty.engine.connect() as conn:
+            assert await conn.run_sync(_tables) == TABLES
+            assert await conn.run_sync(_diff) == []
     finally:
         await empty.close()

@@ -25,7 +25,13 @@ from starlette.concurrency import run_in_threadpool
 import bandmate
 from bandmate.formats.midi import write_midi
 from bandmate.music.demo import demo_song
-from bandmate.server import routes_auth, routes_projects, routes_sync, routes_web
+from bandmate.server import (
+    routes_auth,
+    routes_jobs,
+    routes_projects,
+    routes_sync,
+    routes_web,
+)
 from bandmate.server.errors import install_error_handlers
 from bandmate.server.logs import AccessLog, configure_logging
 from bandmate.server.security import Guard
@@ -36,6 +42,9 @@ from bandmate.store.migrate import upgrade
 from bandmate.store.records import Access
 
 log = logging.getLogger(__name__)
+
+GRACEFUL_SHUTDOWN_S = 5
+"""How long a stopping server lets open responses finish before closing them."""
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "bandmate-demo"
@@ -88,9 +97,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("database ready", extra={"database": repr(studio.database)})
     if studio.settings.seed_demo:
         await seed_demo(studio)
+    await studio.jobs.start()
     try:
         yield
     finally:
+        await studio.jobs.stop()
         await routes_sync.close_rooms(app)
         await studio.close()
 
@@ -115,6 +126,7 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(routes_auth.router)
     app.include_router(routes_projects.router)
+    app.include_router(routes_jobs.router)
     routes_sync.install(app, app.state.studio)
 
     @app.get("/api/health", tags=["meta"])
@@ -149,6 +161,8 @@ def build_server(settings: Settings) -> uvicorn.Server:
         proxy_headers=True,
         server_header=False,
         ws_max_size=settings.max_body_bytes,
+        # Open job event streams (SSE) would hold a shutdown until their jobs end.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
     return uvicorn.Server(config)
 

@@ -30,6 +30,7 @@ from bandmate.auth.errors import (
     RateLimitedError,
 )
 from bandmate.errors import BandmateError, FormatError, MusicError
+from bandmate.jobs.errors import JobLimitError, JobStateError
 from bandmate.store.blobs import CorruptBlobError
 from bandmate.store.errors import ConflictError, NotFoundError, StoreError
 
@@ -61,6 +62,8 @@ STATUS: tuple[tuple[type[BandmateError], int, str], ...] = (
     (PayloadTooLargeError, 413, "payload_too_large"),
     (CsrfError, 403, "csrf_failed"),
     (RateLimitedError, 429, "rate_limited"),
+    (JobLimitError, 429, "too_many_jobs"),
+    (JobStateError, 409, "job_state"),
     (NotAuthenticatedError, 401, "not_authenticated"),
     (PermissionDeniedError, 403, "forbidden"),
     (InvitationGoneError, 410, "invitation_gone"),
@@ -102,7 +105,7 @@ def error_response(exc: BandmateError) -> JSONResponse:
     """The response for a Bandmate error (also used by middleware outside the router)."""
     status, code = status_of(exc)
     headers = {}
-    if isinstance(exc, RateLimitedError):
+    if isinstance(exc, RateLimitedError | JobLimitError):
         headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
     return JSONResponse(error_body(code, str(exc)), status_code=status, headers=headers)
 

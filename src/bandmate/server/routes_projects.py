@@ -72,8 +72,10 @@ async def rename_project(
     "/api/projects/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_COMMON
 )
 async def delete_project(project_id: str, user: UserDep, studio: StudioDep) -> None:
-    """Delete a project and everything in it (owners)."""
+    """Delete a project and everything in it (owners), its jobs and their files included."""
+    leftovers = await studio.jobs.project_leftovers(project_id)
     await studio.projects.delete(user, project_id)
+    await studio.jobs.clean_up(leftovers)
 
 
 @router.get(

@@ -8,9 +8,11 @@ by :mod:`bandmate.auth` so that the messages are the same everywhere.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from bandmate.store.jobs import Job, JobState
 from bandmate.store.records import Access, Invitation, Member, Role, User
 
 
@@ -162,3 +164,59 @@ class CreatedInvitationOut(InvitationOut):
 
     token: str
     link: str
+
+
+class JobResultOut(BaseModel):
+    """A finished job's file."""
+
+    name: str
+    media_type: str
+    size: int
+    url: str
+
+
+class JobOut(BaseModel):
+    """A background job: what it does, how far it got, and its result once done."""
+
+    id: str
+    project_id: str
+    requester_id: str | None
+    kind: str
+    params: dict[str, Any]
+    state: JobState
+    progress: float
+    message: str
+    error: str | None
+    result: JobResultOut | None
+    summary: dict[str, Any] | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: Job) -> JobOut:
+        """From a stored job."""
+        result = None
+        if job.result is not None:
+            result = JobResultOut(
+                name=job.result.name,
+                media_type=job.result.media_type,
+                size=job.result.size,
+                url=f"/api/jobs/{job.id}/result",
+            )
+        return cls(
+            id=job.id,
+            project_id=job.project_id,
+            requester_id=job.requester_id,
+            kind=job.kind,
+            params=job.params,
+            state=job.state,
+            progress=job.progress,
+            message=job.message,
+            error=job.error,
+            result=result,
+            summary=job.summary,
+            created_at=job.created_at,
+            started_at=job.started_at,
+            finished_at=job.finished_at,
+        )

@@ -2,7 +2,7 @@
 
 :class:`Studio` is what request handlers (and the sync layer's WebSocket handler)
 reach through ``app.state.studio``: the database, blobs, the update log, the
-account and project services and the membership event bus.
+account and project services, the membership event bus and the job runner.
 """
 
 from __future__ import annotations
@@ -18,10 +18,13 @@ from bandmate.auth.credentials import Passwords
 from bandmate.auth.events import MemberEvents
 from bandmate.auth.projects import Projects
 from bandmate.auth.ratelimit import MemoryRateLimiter
+from bandmate.jobs.pool import LocalPool
+from bandmate.jobs.runner import JobRunner
 from bandmate.server.security import SESSION_COOKIE
 from bandmate.server.settings import Settings
 from bandmate.store.blobs import BlobStore
 from bandmate.store.engine import Database
+from bandmate.store.jobs import JobStore, Limits
 from bandmate.store.records import User
 from bandmate.store.updates import SqlUpdateLog, UpdateLog
 
@@ -37,6 +40,7 @@ class Studio:
     events: MemberEvents
     accounts: Accounts
     projects: Projects
+    jobs: JobRunner
 
     async def close(self) -> None:
         """Release the database connections."""
@@ -58,14 +62,25 @@ def build_studio(settings: Settings) -> Studio:
         ),
         session_ttl=timedelta(seconds=settings.session_ttl_s),
     )
+    blobs = BlobStore(settings.blob_dir)
+    updates = SqlUpdateLog(database)
+    jobs = JobRunner(
+        JobStore(database),
+        updates=updates,
+        blobs=blobs,
+        pool=LocalPool(settings.job_workers),
+        work_dir=settings.job_dir,
+        limits=Limits(per_project=settings.jobs_per_project, per_user=settings.jobs_per_user),
+    )
     return Studio(
         settings=settings,
         database=database,
-        blobs=BlobStore(settings.blob_dir),
-        updates=SqlUpdateLog(database),
+        blobs=blobs,
+        updates=updates,
         events=events,
         accounts=accounts,
         projects=Projects(database, events),
+        jobs=jobs,
     )
 
 

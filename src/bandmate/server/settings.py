@@ -12,6 +12,7 @@ Only :func:`settings_from_env` reads the environment; everything else receives a
 ``BANDMATE_ALLOWED_ORIGINS``  comma-separated origins allowed besides the server's own
 ``BANDMATE_SECRET``        signing key; generated into ``DATA_DIR/secret.key`` when unset
 ``BANDMATE_LOG_LEVEL``     ``DEBUG``, ``INFO`` (default), ``WARNING`` or ``ERROR``
+``BANDMATE_JOB_WORKERS``   worker processes for background jobs (renders ...); default 1
 =========================  ===============================================================
 """
 
@@ -32,6 +33,7 @@ from bandmate.store.errors import DatabaseUrlError
 
 SECRET_FILE = "secret.key"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_JOB_WORKERS = 64
 
 
 class SettingsError(BandmateError):
@@ -60,6 +62,9 @@ class Settings:
         login_max_per_address: Failed sign-ins allowed per client address within the window.
         password_cost: argon2id parameters for new password hashes.
         seed_demo: Create the demo account and project on first start.
+        job_workers: Worker processes running background jobs at once.
+        jobs_per_project: Unfinished jobs allowed in one project (more: 429).
+        jobs_per_user: Unfinished jobs one person may have asked for (more: 429).
     """
 
     data_dir: Path
@@ -76,11 +81,19 @@ class Settings:
     login_max_per_address: int = 50
     password_cost: HashCost = field(default_factory=HashCost)
     seed_demo: bool = True
+    job_workers: int = 1
+    jobs_per_project: int = 4
+    jobs_per_user: int = 8
 
     @property
     def blob_dir(self) -> Path:
         """Where blobs are stored."""
         return self.data_dir / "blobs"
+
+    @property
+    def job_dir(self) -> Path:
+        """Where job workers write their temporary files."""
+        return self.data_dir / "jobs"
 
 
 def _origin(value: str) -> str:
@@ -100,6 +113,18 @@ def _port(value: str) -> int:
     if not 1 <= port <= 65535:
         raise SettingsError(f"BANDMATE_PORT={value!r} must be an integer in 1..65535")
     return port
+
+
+def _workers(value: str) -> int:
+    try:
+        workers = int(value)
+    except ValueError:
+        workers = 0
+    if not 1 <= workers <= MAX_JOB_WORKERS:
+        raise SettingsError(
+            f"BANDMATE_JOB_WORKERS={value!r} must be an integer in 1..{MAX_JOB_WORKERS}"
+        )
+    return workers
 
 
 def load_or_create_secret(data_dir: Path) -> str:
@@ -151,4 +176,5 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         port=_port(env.get("BANDMATE_PORT") or "8000"),
         allowed_origins=origins,
         log_level=level,
+        job_workers=_workers(env.get("BANDMATE_JOB_WORKERS") or "1"),
     )

@@ -16,16 +16,20 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 ROLE_CHECK = "role IN ('owner', 'editor', 'viewer')"
+JOB_STATE_CHECK = "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled')"
 
 # Constraint names fixed by convention so that migrations can refer to them on every back end.
 NAMING = {
@@ -163,3 +167,38 @@ class SnapshotRow(Base):
     upto_seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     state: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class JobRow(Base):
+    """A background job (render, export, master, release) of a project, and its result.
+
+    ``params`` and ``summary`` are JSON texts; the result is a blob named by
+    ``result_blob`` with the file name and media type a download gets.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        CheckConstraint(JOB_STATE_CHECK, name="state"),
+        Index("ix_jobs_project_id_created_at", "project_id", "created_at"),
+        Index("ix_jobs_state_created_at", "state", "created_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    requester_id: Mapped[str | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    params: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(10))
+    progress: Mapped[float] = mapped_column(Float)
+    message: Mapped[str] = mapped_column(String(200))
+    error: Mapped[str | None] = mapped_column(Text, default=None)
+    result_blob: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
+    result_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    result_type: Mapped[str | None] = mapped_column(String(100), default=None)
+    result_size: Mapped[int | None] = mapped_column(Integer, default=None)
+    summary: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

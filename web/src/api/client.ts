@@ -39,6 +39,29 @@ export interface CreatedInvitation {
   link: string
 }
 
+export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+export type JobKind = 'export-midi' | 'export-musicxml' | 'render' | 'master' | 'release'
+
+/** What a job is asked to do: `kind` and the parameters of that kind (see docs/jobs.md). */
+export type JobSpec = { kind: JobKind } & Record<string, unknown>
+
+export interface Job {
+  id: string
+  project_id: string
+  requester_id: string | null
+  kind: JobKind
+  params: Record<string, unknown>
+  state: JobState
+  progress: number
+  message: string
+  error: string | null
+  result: { name: string; media_type: string; size: number; url: string } | null
+  summary: Record<string, unknown> | null
+  created_at: string
+  started_at: string | null
+  finished_at: string | null
+}
+
 export class ApiError extends Error {
   override name = 'ApiError'
   constructor(
@@ -126,4 +149,13 @@ export const api = {
     }),
   acceptInvitation: (token: string) =>
     request<Project>('POST', '/api/invitations/accept', { token }),
+  jobs: (projectId: string) =>
+    request<Job[]>('GET', `/api/projects/${encodeURIComponent(projectId)}/jobs`),
+  startJob: (projectId: string, spec: JobSpec) =>
+    request<Job>('POST', `/api/projects/${encodeURIComponent(projectId)}/jobs`, spec),
+  job: (id: string) => request<Job>('GET', `/api/jobs/${encodeURIComponent(id)}`),
+  cancelJob: (id: string) => request<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`),
+  deleteJob: (id: string) => request<undefined>('DELETE', `/api/jobs/${encodeURIComponent(id)}`),
+  /** The Server-Sent Events stream of a job's progress (`event: job`, until it ends). */
+  jobEventsUrl: (id: string) => `/api/jobs/${encodeURIComponent(id)}/events`,
 }

@@ -12,6 +12,7 @@ import { h } from '../ui/dom.ts'
 import { toast } from '../ui/toast.ts'
 import { Arrangement, trackColour } from './arrangement.ts'
 import { editChord } from './chords.ts'
+import { openExportDialog } from './exports.ts'
 import { exportMidi, importMidi } from './files.ts'
 import { openInviteDialog } from './invite.ts'
 import { Presence } from './presence.ts'
@@ -162,7 +163,8 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
         (error: unknown) => toast(`${file.name}: ${error instanceof Error ? error.message : String(error)}`, 'error', 8000),
       )
     },
-    exportMidi: () => exportMidi(session),
+    // Offline, the song can still leave as MIDI, written in this browser.
+    exportFiles: () => (navigator.onLine ? openExportDialog(project, () => song.get()?.title ?? project.name) : exportMidi(session)),
     invite: project.role === 'owner' ? () => openInviteDialog(project.id) : null,
   })
   const arrangement = new Arrangement(session, song, store, presence)

@@ -17,7 +17,8 @@ export interface TopBarActions {
   togglePlay: () => void
   stop: () => void
   importMidi: (file: File) => void
-  exportMidi: () => void
+  /** Open the exports (render, MIDI, MusicXML, master, release). */
+  exportFiles: () => void
   invite: (() => void) | null
 }
 
@@ -157,7 +158,7 @@ export class TopBar {
         'div.group.files',
         {},
         canEdit ? h('button.ghost', { type: 'button', title: 'Add the tracks of a MIDI file', onclick: () => fileInput.click() }, 'Import') : null,
-        h('button.ghost', { type: 'button', title: 'Download the song as a MIDI file', onclick: actions.exportMidi }, 'Export'),
+        h('button.ghost.export', { type: 'button', title: 'Render audio, export MIDI or MusicXML, master, release', onclick: actions.exportFiles }, 'Export'),
         fileInput,
       ),
       h('div.spacer'),
