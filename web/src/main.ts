@@ -2,6 +2,7 @@
 import { api, ApiError, isNetworkError, type User } from './api/client.ts'
 import { cache } from './app/cache.ts'
 import { interceptLinks, navigate, onNavigate, parseRoute } from './app/router.ts'
+import { jamPage } from './jam/page.ts'
 import { invitePage } from './pages/invite.ts'
 import { projectsPage } from './pages/projects.ts'
 import { signInPage } from './pages/signin.ts'
@@ -71,6 +72,9 @@ function route(): void {
       return
     case 'studio':
       show(studioPage(here.projectId, user))
+      return
+    case 'jam':
+      show(jamPage(here.projectId, user))
       return
     case 'invite':
       show(staticPage(invitePage(here.token)))

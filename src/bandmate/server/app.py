@@ -27,6 +27,7 @@ from bandmate.formats.midi import write_midi
 from bandmate.music.demo import demo_song
 from bandmate.server import (
     routes_auth,
+    routes_jam,
     routes_jobs,
     routes_projects,
     routes_sync,
@@ -102,6 +103,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         await studio.jobs.stop()
+        await routes_jam.close_jams(app)  # first: takes are written through the sync rooms
         await routes_sync.close_rooms(app)
         await studio.close()
 
@@ -128,6 +130,7 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     app.include_router(routes_projects.router)
     app.include_router(routes_jobs.router)
     routes_sync.install(app, app.state.studio)
+    routes_jam.install(app, app.state.studio)
 
     @app.get("/api/health", tags=["meta"])
     async def health() -> Health:

@@ -4,6 +4,7 @@ export type Route =
   | { page: 'projects' }
   | { page: 'signin'; next: string }
   | { page: 'studio'; projectId: string }
+  | { page: 'jam'; projectId: string }
   | { page: 'invite'; token: string }
   | { page: 'missing'; path: string }
 
@@ -16,6 +17,7 @@ export function parseRoute(path: string, search = ''): Route {
     return { page: 'signin', next: next.startsWith('/') && !next.startsWith('//') ? next : '/' }
   }
   if (parts[0] === 'p' && parts.length === 2) return { page: 'studio', projectId: parts[1]! }
+  if (parts[0] === 'p' && parts.length === 3 && parts[2] === 'jam') return { page: 'jam', projectId: parts[1]! }
   if (parts[0] === 'invite' && parts.length === 2) return { page: 'invite', token: parts[1]! }
   return { page: 'missing', path }
 }

@@ -55,7 +55,7 @@ export function projectsPage(user: User, onSignOut: () => void): HTMLElement {
       'li.project',
       { dataset: { projectId: project.id } },
       h('div.project-main', {}, title, h('span.meta', {}, `${project.role} · edited ${when(project.updated_at)}`)),
-      h('div.project-actions', {}, h('a.button', { href: `/p/${encodeURIComponent(project.id)}` }, 'Open'), rename, remove),
+      h('div.project-actions', {}, h('a.button', { href: `/p/${encodeURIComponent(project.id)}` }, 'Open'), h('a.button.jam', { href: `/p/${encodeURIComponent(project.id)}/jam` }, 'Jam'), rename, remove),
     )
   }
 

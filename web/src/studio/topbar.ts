@@ -159,6 +159,7 @@ export class TopBar {
         {},
         canEdit ? h('button.ghost', { type: 'button', title: 'Add the tracks of a MIDI file', onclick: () => fileInput.click() }, 'Import') : null,
         h('button.ghost.export', { type: 'button', title: 'Render audio, export MIDI or MusicXML, master, release', onclick: actions.exportFiles }, 'Export'),
+        h('a.button.ghost.jam', { href: `${location.pathname.replace(/\/$/, '')}/jam`, title: 'Play together live on a shared clock' }, 'Jam'),
         fileInput,
       ),
       h('div.spacer'),

@@ -1,0 +1,244 @@
+"""``/api/projects/{project_id}/jam``: a project's jam room over a WebSocket (JSON text frames).
+
+The handshake is the sync endpoint's (:mod:`bandmate.server.routes_sync`): a foreign
+``Origin`` is refused with HTTP 403 before the socket is accepted, no valid session
+cookie closes with 4401, a project that does not exist or whose member the user is not
+closes with 4404. Editors and owners play; viewers listen (they get the room state,
+the clock and every note, and are closed with 4403 if they send anything but clock
+pings and WebRTC signalling). A member removed from the project is closed with 4403 at
+once; a role change takes effect at once.
+
+The protocol (``docs/jam.md``) is :mod:`bandmate.jam.protocol`; the room logic is
+:class:`bandmate.jam.room.JamRoom`. Every error on an open connection closes it with a
+code from :data:`CLOSE_CODES`: malformed 4400, spoofed player id 4409, flood 4429, too
+big 1009, binary frame 1003, a viewer playing 4403, a full room or a receiver too far
+behind 1013, a server failure 1011. A take that cannot be recorded (the transport is
+stopped, no note was played) is not an error of the connection: the player gets a
+``notice``. An ended take is written into the song by :func:`bandmate.jam.song.write_take`
+and every player hears of it (``take`` message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from functools import partial
+
+from fastapi import APIRouter, FastAPI, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from bandmate.auth.projects import can_edit
+from bandmate.jam.errors import (
+    JamDeniedError,
+    JamError,
+    JamFloodError,
+    JamProtocolError,
+    JamTooBigError,
+    SpoofError,
+    TakeError,
+)
+from bandmate.jam.protocol import encode, encode_pong
+from bandmate.jam.room import Close, JamRoom, Player
+from bandmate.jam.rooms import JamRooms
+from bandmate.jam.song import write_take
+from bandmate.jam.take import Take
+from bandmate.server.routes_sync import rooms_of, seed_update
+from bandmate.server.security import SESSION_COOKIE, origin_allowed
+from bandmate.server.services import Studio, studio_of
+from bandmate.store.errors import NotFoundError
+from bandmate.store.records import Project, Role
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["jam"])
+
+GOING_AWAY = 1001
+UNSUPPORTED_DATA = 1003
+TOO_BIG = 1009
+INTERNAL = 1011
+TRY_AGAIN_LATER = 1013
+BAD_MESSAGE = 4400
+NOT_SIGNED_IN = 4401
+FORBIDDEN = 4403
+NOT_FOUND = 4404
+SPOOFED = 4409
+FLOOD = 4429
+
+CLOSE_CODES: tuple[tuple[type[Exception], int], ...] = (
+    (JamTooBigError, TOO_BIG),
+    (JamFloodError, FLOOD),
+    (SpoofError, SPOOFED),
+    (JamDeniedError, FORBIDDEN),
+    (JamProtocolError, BAD_MESSAGE),
+    (JamError, BAD_MESSAGE),
+)
+"""Most specific first; anything else is 1011 with a generic reason (and logged)."""
+
+SEND_CLOSE_TIMEOUT_S = 5.0
+
+
+def close_of(exc: Exception) -> tuple[int, str]:
+    """The close code and reason for an error on a jam connection."""
+    for family, code in CLOSE_CODES:
+        if isinstance(exc, family):
+            return code, str(exc)
+    return INTERNAL, "internal server error"
+
+
+def install(app: FastAPI, studio: Studio) -> JamRooms:
+    """Mount the jam endpoint on ``app`` with a room manager following membership events.
+
+    Call it after :func:`bandmate.server.routes_sync.install`: takes are written
+    through the sync rooms.
+    """
+    jams = JamRooms()
+    app.state.jam_rooms = jams
+    app.state.jam_writes = set()
+    studio.events.on_member_removed(jams.remove_user)
+
+    def on_role_changed(project_id: str, user_id: str, role: Role) -> None:
+        jams.set_can_play(project_id, user_id, can_edit(role))
+
+    studio.events.on_role_changed(on_role_changed)
+    app.include_router(router)
+    return jams
+
+
+def jams_of(app: FastAPI) -> JamRooms:
+    """The jam room manager :func:`install` put on ``app``."""
+    jams = app.state.jam_rooms
+    if not isinstance(jams, JamRooms):
+        raise TypeError(f"app.state.jam_rooms={jams!r} is not a JamRooms")
+    return jams
+
+
+async def close_jams(app: FastAPI) -> None:
+    """Close every jam connection and wait for the takes being written (on shutdown)."""
+    jams_of(app).close_all()
+    writes: set[asyncio.Task[None]] = app.state.jam_writes
+    if writes:
+        await asyncio.gather(*writes, return_exceptions=True)
+
+
+@router.websocket("/api/projects/{project_id}/jam")
+async def jam_socket(websocket: WebSocket, project_id: str) -> None:
+    """One member's live connection to a project's jam room."""
+    studio = studio_of(websocket.app)
+    jams = jams_of(websocket.app)
+    if not origin_allowed(websocket.scope, studio.settings.allowed_origins):
+        await websocket.close(FORBIDDEN, "origin not allowed")  # HTTP 403
+        return
+    await websocket.accept()
+    user = await studio.accounts.user_for_token(websocket.cookies.get(SESSION_COOKIE))
+    if user is None:
+        await _close(websocket, NOT_SIGNED_IN, "sign in first: no valid session")
+        return
+    try:
+        access = await studio.projects.access(user, project_id)
+    except NotFoundError as exc:
+        await _close(websocket, NOT_FOUND, str(exc))
+        return
+    try:
+        player = jams.join(project_id, user.id, user.username, can_play=can_edit(access.role))
+    except JamError as exc:
+        await _close(websocket, TRY_AGAIN_LATER, str(exc))
+        return
+    room = jams.get(project_id)
+    assert room is not None  # it has a player: this one
+    try:
+        # Read the role again now that membership events reach this player (as sync does).
+        role = await studio.projects.role_of(project_id, user.id)
+        if role is None:
+            player.outbox.close(NOT_FOUND, f"project_id={project_id!r} does not exist")
+        else:
+            player.can_play = can_edit(role)
+        await _serve(websocket, room, player, access.project)
+    finally:
+        take = jams.leave(room, player)
+        if take is not None:
+            _write_later(websocket.app, room, access.project, take)
+
+
+async def _serve(websocket: WebSocket, room: JamRoom, player: Player, project: Project) -> None:
+    sender = asyncio.create_task(_send(websocket, room, player))
+    receiver = asyncio.create_task(_receive(websocket, room, player, project))
+    try:
+        await asyncio.wait((sender, receiver), return_when=asyncio.FIRST_COMPLETED)
+        if receiver.done() and player.outbox.closing is not None:
+            await asyncio.wait((sender,), timeout=SEND_CLOSE_TIMEOUT_S)
+    finally:
+        for task in (sender, receiver):
+            task.cancel()
+        await asyncio.gather(sender, receiver, return_exceptions=True)
+
+
+async def _close(websocket: WebSocket, code: int, reason: str) -> None:
+    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # already gone
+        await websocket.close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+
+
+async def _send(websocket: WebSocket, room: JamRoom, player: Player) -> None:
+    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # the peer left
+        while True:
+            items = await player.outbox.next()
+            if isinstance(items, Close):
+                await websocket.close(items.code, items.reason)
+                return
+            now = room.clock()  # pongs are stamped as late as possible: t2 is the send time
+            frames = [i if isinstance(i, str) else encode_pong(i.ping, i.t1, now) for i in items]
+            # What queued up while this socket was being written goes as one frame: a JSON
+            # array of the messages, in order (fewer, larger writes when the server is busy).
+            await websocket.send_text(frames[0] if len(frames) == 1 else f"[{','.join(frames)}]")
+
+
+async def _receive(websocket: WebSocket, room: JamRoom, player: Player, project: Project) -> None:
+    while True:
+        message = await websocket.receive()
+        received_ms = room.clock()
+        if message["type"] == "websocket.disconnect":
+            return
+        text = message.get("text")
+        if text is None:
+            player.outbox.close(UNSUPPORTED_DATA, "frames must be JSON text, not binary")
+            return
+        try:
+            takes = room.receive(player, text, received_ms=received_ms)
+        except TakeError as exc:
+            player.send(encode({"t": "notice", "message": str(exc)}))
+            continue
+        except Exception as exc:
+            code, reason = close_of(exc)
+            if code == INTERNAL:
+                log.exception("jam message failed", extra={"project_id": room.project_id})
+            player.outbox.close(code, reason)
+            return
+        for take in takes:
+            _write_later(websocket.app, room, project, take)
+
+
+def _write_later(app: FastAPI, room: JamRoom, project: Project, take: Take) -> None:
+    """Write ``take`` into the song without holding up the relay."""
+    writes: set[asyncio.Task[None]] = app.state.jam_writes
+    task = asyncio.create_task(_write(app, room, project, take))
+    writes.add(task)
+    task.add_done_callback(writes.discard)
+
+
+async def _write(app: FastAPI, room: JamRoom, project: Project, take: Take) -> None:
+    studio = studio_of(app)
+    notice = {"t": "take", "player": take.player_id, "name": take.track_name}
+    try:
+        role = await studio.projects.role_of(project.id, take.user_id)
+        if role is None or not can_edit(role):
+            raise TakeError(f"user {take.user_id!r} may no longer edit {project.id!r}")
+        seed = partial(seed_update, studio, project)
+        track_id = await write_take(rooms_of(app), project.id, take, seed=seed)
+    except TakeError as exc:
+        room.broadcast({**notice, "ok": False, "message": str(exc)})
+        return
+    except Exception:
+        log.exception("take of %s not written", take.player_id, extra={"project_id": project.id})
+        room.broadcast({**notice, "ok": False, "message": "the take could not be saved"})
+        return
+    room.broadcast({**notice, "ok": True, "track_id": track_id})
