@@ -61,6 +61,8 @@ models: install
 	$(BIN)/python scripts/assist_data.py
 	$(BIN)/python scripts/train_chords.py
 	$(BIN)/python scripts/train_harmonizer.py
+	$(BIN)/python scripts/melody_data.py
+	$(BIN)/python scripts/train_melody.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist

@@ -103,3 +103,86 @@ def test_the_command_line_loads_torch_only_when_asked() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "False"
+
+
+# -- melodies, solos, bass, drums and backing tracks ------------------------------------------
+
+
+@pytest.fixture
+def demo_file(tmp_path: Path) -> Path:
+    path = tmp_path / "demo.mid"
+    save_song(demo_song(), path)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("part", "extra", "tracks"),
+    [
+        ("melody", ["--bars", "4", "--track", "Lead"], ["Bandmate melody"]),
+        ("solo", [], ["Bandmate solo"]),
+        ("bass", ["--style", "funk"], ["Bandmate bass"]),
+        ("drums", ["--style", "hip hop", "-n", "2"], ["Bandmate drums", "Bandmate drums 2"]),
+        ("backing", ["--style", "bossa"], ["Bandmate comping", "Bandmate bass", "Bandmate drums"]),
+    ],
+)
+def test_parts_arrive_as_new_tracks(
+    part: str,
+    extra: list[str],
+    tracks: list[str],
+    demo_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    out = tmp_path / f"{part}.mid"
+    argv = ["suggest", part, str(demo_file), "-o", str(out), "--seed", "3", *extra]
+    assert main(argv) == 0
+    before, after = load_song(demo_file), load_song(out)
+    assert after.tracks[: len(before.tracks)] == before.tracks  # the people's tracks are kept
+    new = after.tracks[len(before.tracks) :]
+    assert [t.name for t in new] == tracks
+    assert all(t.notes for t in new)
+    printed = capsys.readouterr().out
+    assert all(name in printed for name in tracks)
+    assert "Wrote" in printed
+    again = tmp_path / f"{part}-again.mid"
+    assert main([*argv[:4], str(again), *argv[5:]]) == 0
+    assert load_song(again).tracks == after.tracks  # the same seed, the same part
+
+
+def test_melody_on_a_musicxml_file(tmp_path: Path) -> None:
+    src, out = tmp_path / "demo.musicxml", tmp_path / "more.musicxml"
+    save_song(demo_song(), src)
+    assert main(["suggest", "melody", str(src), "-o", str(out), "--start-bar", "9",
+                 "--bars", "2", "--seed", "1"]) == 0  # fmt: skip
+    added = load_song(out).tracks[-1]
+    assert added.notes
+    assert all(n.start >= 8 * BAR and n.end <= 10 * BAR for n in added.notes)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["suggest", "melody", "{empty}", "-o", "{tmp}/x.mid"], "key"),
+        (["suggest", "bass", "{drums}", "-o", "{tmp}/x.mid"], "no chords"),
+        (["suggest", "drums", "{song}", "-o", "{tmp}/x.mid", "--style", "polka"], "polka"),
+        (["suggest", "melody", "{song}", "-o", "{tmp}/x.mid", "--top-p", "0"], "top_p=0"),
+        (["suggest", "solo", "{song}", "-o", "{tmp}/x.mid", "--model", "rnn"], "rnn"),
+        (["suggest", "backing", "{song}", "-o", "{tmp}/x.mid", "--bars", "999"], "bars=999"),
+    ],
+)
+def test_bad_part_requests_are_one_clear_line(
+    argv: list[str],
+    message: str,
+    demo_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    drums, empty = tmp_path / "drums.mid", tmp_path / "empty.mid"
+    song = demo_song()
+    save_song(dataclasses.replace(song, tracks=song.tracks[3:], chords=(), key=None), drums)
+    save_song(dataclasses.replace(song, tracks=(), chords=(), key=None, sections=()), empty)
+    args = [a.format(song=demo_file, tmp=tmp_path, drums=drums, empty=empty) for a in argv]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err

@@ -1,14 +1,15 @@
-"""``bandmate suggest``: ask the AI bandmate for chords on a song file.
+"""``bandmate suggest``: ask the AI bandmate for chords, melodies, bass, drums or a backing track.
 
-The bandmate never overwrites anyone's work: suggestions are printed, and what is
-written to the output file only fills chord-lane time that holds no chord yet.
+The bandmate never overwrites anyone's work: suggestions are printed, chords written to the
+output file only fill chord-lane time that holds no chord yet, and melodies, bass lines,
+drum grooves and backing tracks arrive as new tracks named "Bandmate ...".
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,9 +20,12 @@ from bandmate.formats import load_song, save_song
 from bandmate.music import ChordEvent, Song
 from bandmate.music.time import TempoMap
 
+if TYPE_CHECKING:
+    from bandmate.assist.request import PartRequest
+
 app = typer.Typer(
     name="suggest",
-    help="Ask the AI bandmate for chords: the next chord, a progression, or a harmonization.",
+    help="Ask the AI bandmate for chords, a melody or solo, bass, drums or a backing track.",
     no_args_is_help=True,
 )
 console = Console()
@@ -134,3 +138,128 @@ def harmony(
     result, added = add_chords(song, events)
     save_song(result, output)
     _print_added(result, added, len(events) - len(added), output)
+
+
+StartBar = Annotated[int | None, typer.Option(help="First bar to write (default: see each part)")]
+Bars = Annotated[int | None, typer.Option(help="How many bars to write")]
+Temperature = Annotated[float, typer.Option(help="Above 1: more adventurous")]
+Alternatives = Annotated[
+    int, typer.Option("--alternatives", "-n", help="Write this many alternatives, as tracks")
+]
+BandStyle = Annotated[
+    str | None,
+    typer.Option(
+        help="rock, pop, funk, hiphop, swing, bossa, reggae, electronic or folk (default pop)"
+    ),
+]
+
+
+def _write_parts(
+    path: Path, output: Path, part: str, request: PartRequest, *, model: str = "gru"
+) -> None:
+    from bandmate.assist import apply_suggestion, suggest_part
+    from bandmate.assist.parts import suggest_melody, suggest_solo
+
+    song = load_song(path)
+    if part in ("melody", "solo"):
+        call = suggest_solo if part == "solo" else suggest_melody
+        suggestions = call(song, request, model="markov" if model == "markov" else "gru")
+    else:
+        suggestions = suggest_part(song, part, request)  # type: ignore[arg-type]
+    result = song
+    table = Table("Track", "Bars", "Notes", "Style", "Seed", "Score")
+    for suggestion in suggestions:
+        before = len(result.tracks)
+        result = apply_suggestion(result, suggestion)
+        last = suggestion.start_bar + suggestion.bars - 1
+        for track in result.tracks[before:]:
+            table.add_row(
+                track.name, f"{suggestion.start_bar}-{last}", str(len(track.notes)),
+                suggestion.style or "-", str(suggestion.seed),
+                "-" if suggestion.score is None else f"{suggestion.score:.2f}",
+            )  # fmt: skip
+    save_song(result, output)
+    console.print(table)
+    console.print(f"Wrote {output}; the new tracks are the bandmate's, edit or delete them freely")
+
+
+def _melody_model(value: str) -> str:
+    return _model(value, ("gru", "markov"))
+
+
+@app.command()
+def melody(
+    path: SongIn,
+    output: SongOut,
+    start_bar: StartBar = None,
+    bars: Bars = None,
+    track: Annotated[
+        str | None, typer.Option(help="The melody to continue (name or number from 1)")
+    ] = None,
+    temperature: Temperature = 1.0,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")] = 0.95,
+    seed: Seed = None,
+    alternatives: Alternatives = 1,
+    model: Annotated[str, typer.Option(help="gru, or the markov baseline")] = "gru",
+) -> None:
+    """Continue the melody (or write one over the chords) as a new track; 8 bars by default."""
+    from bandmate.assist import PartRequest
+
+    which: int | str | None = int(track) - 1 if track is not None and track.isdigit() else track
+    request = PartRequest(
+        start_bar=start_bar, bars=bars, temperature=temperature, top_p=top_p, seed=seed,
+        alternatives=alternatives, track=which,
+    )  # fmt: skip
+    _write_parts(path, output, "melody", request, model=_melody_model(model))
+
+
+@app.command()
+def solo(
+    path: SongIn,
+    output: SongOut,
+    start_bar: StartBar = None,
+    bars: Bars = None,
+    temperature: Temperature = 1.1,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")] = 0.95,
+    seed: Seed = None,
+    alternatives: Alternatives = 1,
+    model: Annotated[str, typer.Option(help="gru, or the markov baseline")] = "gru",
+) -> None:
+    """Improvise a solo over the song's chord progression, as a new track."""
+    from bandmate.assist import PartRequest
+
+    request = PartRequest(
+        start_bar=start_bar, bars=bars, temperature=temperature, top_p=top_p, seed=seed,
+        alternatives=alternatives,
+    )  # fmt: skip
+    _write_parts(path, output, "solo", request, model=_melody_model(model))
+
+
+def _band_command(part: str, doc: str) -> None:
+    def command(
+        path: SongIn,
+        output: SongOut,
+        style: BandStyle = None,
+        start_bar: StartBar = None,
+        bars: Bars = None,
+        temperature: Annotated[float, typer.Option(help="Above 1: more variation")] = 1.0,
+        seed: Seed = None,
+        alternatives: Alternatives = 1,
+    ) -> None:
+        from bandmate.assist import PartRequest
+
+        request = PartRequest(
+            start_bar=start_bar, bars=bars, style=style, temperature=temperature, seed=seed,
+            alternatives=alternatives,
+        )  # fmt: skip
+        _write_parts(path, output, part, request)
+
+    command.__doc__ = doc
+    app.command(name=part)(command)
+
+
+_band_command("bass", "Write a bass line that follows the chords, in a style, as a new track.")
+_band_command("drums", "Write a drum groove in a style, with fills at section ends.")
+_band_command(
+    "backing", "Write a backing track for the chords: comping, bass and drums as new tracks."
+)
