@@ -10,3 +10,6 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
+# The listening benchmark's baseline (librosa) and metrics (mir_eval): the "bench" extra.
+VENV="${VENV:-.venv}"
+"$VENV/bin/pip" install -q -c requirements.lock -e '.[dev,ml,bench]'

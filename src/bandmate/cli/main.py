@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from bandmate.cli.analyze import analyze as analyze_command
 from bandmate.cli.suggest import app as suggest_app
 from bandmate.errors import BandmateError, CliError
 from bandmate.formats import load_song, save_song
@@ -37,6 +38,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(suggest_app)
+app.command(name="analyze")(analyze_command)
 console = Console()
 errors = Console(stderr=True, soft_wrap=True)  # an error stays one line, however long
 
