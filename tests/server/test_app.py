@@ -49,6 +49,9 @@ ENDPOINTS = {
     ("get", "/api/jobs/{job_id}/result"),
     ("post", "/api/jobs/{job_id}/cancel"),
     ("delete", "/api/jobs/{job_id}"),
+    ("get", "/api/assist/kinds"),
+    ("post", "/api/projects/{project_id}/suggestions"),
+    ("post", "/api/projects/{project_id}/suggestions/insert"),
 }
 
 

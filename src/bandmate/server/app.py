@@ -26,6 +26,7 @@ import bandmate
 from bandmate.formats.midi import write_midi
 from bandmate.music.demo import demo_song
 from bandmate.server import (
+    routes_assist,
     routes_auth,
     routes_jam,
     routes_jobs,
@@ -129,6 +130,7 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     app.include_router(routes_auth.router)
     app.include_router(routes_projects.router)
     app.include_router(routes_jobs.router)
+    app.include_router(routes_assist.router)
     routes_sync.install(app, app.state.studio)
     routes_jam.install(app, app.state.studio)
 

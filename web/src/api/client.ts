@@ -62,6 +62,72 @@ export interface Job {
   finished_at: string | null
 }
 
+/** A note of a suggestion, in the song's ticks. */
+export interface SuggestedNote {
+  pitch: number
+  start: number
+  duration: number
+  velocity: number
+}
+
+/** A new track a suggestion would add. */
+export interface SuggestedTrack {
+  name: string
+  program: number
+  drums: boolean
+  volume: number
+  pan: number
+  notes: SuggestedNote[]
+}
+
+/** A chord a suggestion would put on the chord lane; `pitches` is a voicing to audition it. */
+export interface SuggestedChord {
+  tick: number
+  duration: number
+  symbol: string
+  roman: string | null
+  probability: number | null
+  pitches: number[] | null
+}
+
+/** One alternative the bandmate offers (see docs/assist.md). */
+export interface Alternative {
+  kind: string
+  label: string
+  probability: number | null
+  score: number | null
+  seed: number | null
+  start_tick: number
+  end_tick: number
+  chords: SuggestedChord[]
+  tracks: SuggestedTrack[]
+}
+
+export interface Suggestions {
+  kind: string
+  ppq: number
+  key: string | null
+  alternatives: Alternative[]
+}
+
+/** What to ask the bandmate for (`POST /api/projects/{id}/suggestions`). */
+export interface SuggestionRequest {
+  kind: string
+  start_bar?: number | null
+  bars?: number | null
+  track?: string | number | null
+  style?: string | null
+  temperature?: number
+  seed?: number | null
+  alternatives?: number
+}
+
+export interface SuggestionKind {
+  kind: string
+  styles: string[]
+  writes: 'chords' | 'tracks'
+}
+
 export class ApiError extends Error {
   override name = 'ApiError'
   constructor(
@@ -156,6 +222,16 @@ export const api = {
   job: (id: string) => request<Job>('GET', `/api/jobs/${encodeURIComponent(id)}`),
   cancelJob: (id: string) => request<Job>('POST', `/api/jobs/${encodeURIComponent(id)}/cancel`),
   deleteJob: (id: string) => request<undefined>('DELETE', `/api/jobs/${encodeURIComponent(id)}`),
+  suggestionKinds: () => request<SuggestionKind[]>('GET', '/api/assist/kinds'),
+  suggest: (projectId: string, ask: SuggestionRequest) =>
+    request<Suggestions>('POST', `/api/projects/${encodeURIComponent(projectId)}/suggestions`, ask),
+  /** Insert server-side (the panel inserts in the browser instead: see docs/assist.md). */
+  insertSuggestion: (projectId: string, ppq: number, alternative: Alternative) =>
+    request<{ track_ids: string[]; chord_ids: string[]; seq: number }>(
+      'POST',
+      `/api/projects/${encodeURIComponent(projectId)}/suggestions/insert`,
+      { ppq, alternative },
+    ),
   /** The Server-Sent Events stream of a job's progress (`event: job`, until it ends). */
   jobEventsUrl: (id: string) => `/api/jobs/${encodeURIComponent(id)}/events`,
 }

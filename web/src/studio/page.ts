@@ -11,6 +11,7 @@ import { Editor } from '../editor/editor.ts'
 import { h } from '../ui/dom.ts'
 import { toast } from '../ui/toast.ts'
 import { Arrangement, trackColour } from './arrangement.ts'
+import { AssistPanel } from './assist.ts'
 import { editChord } from './chords.ts'
 import { openExportDialog } from './exports.ts'
 import { exportMidi, importMidi } from './files.ts'
@@ -109,7 +110,8 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
       const { Synth } = await import('../audio/synth.ts')
       synth = await Synth.load((fraction) => store.set({ soundProgress: fraction }))
       transport = new Transport(synth, {
-        song: () => song.get(),
+        // What the Bandmate panel auditions plays layered over the song.
+        song: () => assist.layer(song.get()),
         loop: () => store.get().loop,
         metronome: () => store.get().metronome,
       })
@@ -151,6 +153,17 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     editor.scrollTo(0)
   }
 
+  const assist = new AssistPanel(session, song, store, {
+    play: (tick) => {
+      pause()
+      store.set({ playhead: tick })
+      void play()
+    },
+    stop: () => {
+      if (store.get().playing) pause()
+    },
+  })
+
   const topbar = new TopBar(session, song, store, presence, {
     togglePlay,
     stop,
@@ -166,6 +179,7 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     // Offline, the song can still leave as MIDI, written in this browser.
     exportFiles: () => (navigator.onLine ? openExportDialog(project, () => song.get()?.title ?? project.name) : exportMidi(session)),
     invite: project.role === 'owner' ? () => openInviteDialog(project.id) : null,
+    assist: () => assist.open(),
   })
   const arrangement = new Arrangement(session, song, store, presence)
   const editorTitle = h('div.editor-title')
@@ -240,6 +254,7 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
 
   return () => {
     removeShortcuts()
+    assist.destroy()
     transport?.stop()
     cancelAnimationFrame(frame)
     void synth?.context.close()

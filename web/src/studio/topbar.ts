@@ -20,6 +20,8 @@ export interface TopBarActions {
   /** Open the exports (render, MIDI, MusicXML, master, release). */
   exportFiles: () => void
   invite: (() => void) | null
+  /** Open the Bandmate panel (ask the AI bandmate for suggestions). */
+  assist?: () => void
 }
 
 const DENOMINATORS = [2, 4, 8, 16]
@@ -159,6 +161,7 @@ export class TopBar {
         {},
         canEdit ? h('button.ghost', { type: 'button', title: 'Add the tracks of a MIDI file', onclick: () => fileInput.click() }, 'Import') : null,
         h('button.ghost.export', { type: 'button', title: 'Render audio, export MIDI or MusicXML, master, release', onclick: actions.exportFiles }, 'Export'),
+        actions.assist === undefined ? null : h('button.ghost.assist-open', { type: 'button', title: 'Ask the AI bandmate for chords, a melody, a bass line, drums …', onclick: actions.assist }, 'Bandmate'),
         h('a.button.ghost.jam', { href: `${location.pathname.replace(/\/$/, '')}/jam`, title: 'Play together live on a shared clock' }, 'Jam'),
         fileInput,
       ),
