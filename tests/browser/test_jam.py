@@ -59,9 +59,9 @@ def test_two_players_hear_each_other_on_the_shared_clock_and_record_a_take(
             "() => { const c = window.bandmateJam.connection; "
             "return [c.clock.estimate.offsetMs, Date.now() - c.localNow()] }"
         )
-        # A sanity check of the browser side on a busy machine (Date.now() has 1 ms steps);
-        # the 2 ms accuracy itself is tests/jam/test_clock_netns.py's.
-        assert abs(estimate - truth) < 10.0, (estimate, truth)
+        # A sanity check of the browser side only, loose enough for a busy CI machine whose
+        # round trips stretch; the 2 ms accuracy itself is tests/jam/test_clock_netns.py's.
+        assert abs(estimate - truth) < 50.0, (estimate, truth)
 
     # Ana plays through the instrument input path; Ben gets the note stamped when she played it.
     played_at = ana.evaluate(
@@ -72,8 +72,9 @@ def test_two_players_hear_each_other_on_the_shared_clock_and_record_a_take(
     assert note["from"] == ana.evaluate("() => window.bandmateJam.connection.me")
     assert abs(note["at"] - played_at) < 5.0, (note, played_at)
     # Live mode: the room's play-out delay (the slowest pair's one-way path + 10 ms), which
-    # moves with the players' round trips; on one machine it is small.
-    assert 10.0 <= note["delayMs"] < 100.0, note
+    # moves with the players' round trips: small on one machine, however busy (a sanity
+    # bound, not a timing assertion).
+    assert 10.0 <= note["delayMs"] < 1000.0, note
     assert note["playAt"] == note["at"] + note["delayMs"]
     expect(ben.locator(".jam-heard .jam-note[data-pitch='60']")).to_have_count(1)
 

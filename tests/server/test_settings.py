@@ -82,3 +82,36 @@ def test_a_truncated_secret_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / SECRET_FILE).write_text("short\n")
     with pytest.raises(SettingsError, match="needs at least 32"):
         settings_from_env({"BANDMATE_DATA_DIR": str(tmp_path)})
+
+
+def test_ice_servers_and_turn_secret_are_read(tmp_path: Path) -> None:
+    settings = settings_from_env(
+        {
+            "BANDMATE_DATA_DIR": str(tmp_path),
+            "BANDMATE_ICE_SERVERS": "stun:stun.example.org,turn:turn.example.org:3478",
+            "BANDMATE_TURN_SECRET": "t" * 20,
+            "BANDMATE_TURN_TTL_S": "600",
+        }
+    )
+    assert [s.urls for s in settings.ice_servers] == [
+        ("stun:stun.example.org",),
+        ("turn:turn.example.org:3478",),
+    ]
+    assert settings.turn_secret == "t" * 20
+    assert settings.turn_ttl_s == 600
+    assert "t" * 20 not in repr(settings)
+    assert settings_from_env({"BANDMATE_DATA_DIR": str(tmp_path)}).ice_servers == ()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"BANDMATE_ICE_SERVERS": "turn:turn.example.org"}, "needs credentials"),
+        ({"BANDMATE_ICE_SERVERS": "http://x"}, "BANDMATE_ICE_SERVERS"),
+        ({"BANDMATE_TURN_TTL_S": "5"}, "BANDMATE_TURN_TTL_S"),
+        ({"BANDMATE_TURN_TTL_S": "soon"}, "BANDMATE_TURN_TTL_S"),
+    ],
+)
+def test_bad_ice_settings_are_refused(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        settings_from_env({"BANDMATE_DATA_DIR": str(tmp_path), **env})

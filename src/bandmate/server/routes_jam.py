@@ -23,9 +23,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from functools import partial
 
-from fastapi import APIRouter, FastAPI, WebSocket
+from fastapi import APIRouter, FastAPI, Request, Response, WebSocket
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 from bandmate.auth.projects import can_edit
@@ -38,15 +41,19 @@ from bandmate.jam.errors import (
     SpoofError,
     TakeError,
 )
+from bandmate.jam.ice import ice_servers_for
 from bandmate.jam.protocol import encode, encode_pong
 from bandmate.jam.room import Close, JamRoom, Player
 from bandmate.jam.rooms import JamRooms
-from bandmate.jam.song import write_take
+from bandmate.jam.song import StemClip, write_stem, write_take
+from bandmate.jam.stem import StemError, sniff_stem, stem_info_from_json
 from bandmate.jam.take import Take
+from bandmate.jam.uploads import StemUploads
 from bandmate.server.routes_sync import rooms_of, seed_update
+from bandmate.server.schemas import ErrorOut
 from bandmate.server.security import SESSION_COOKIE, origin_allowed
-from bandmate.server.services import Studio, studio_of
-from bandmate.store.errors import NotFoundError
+from bandmate.server.services import Studio, StudioDep, UserDep, studio_of
+from bandmate.store.errors import ConflictError, NotFoundError
 from bandmate.store.records import Project, Role
 
 log = logging.getLogger(__name__)
@@ -95,6 +102,8 @@ def install(app: FastAPI, studio: Studio) -> JamRooms:
     jams = JamRooms()
     app.state.jam_rooms = jams
     app.state.jam_writes = set()
+    app.state.jam_uploads = StemUploads(studio.settings.data_dir / "jam-uploads")
+    app.state.jam_finishing = set()
     studio.events.on_member_removed(jams.remove_user)
 
     def on_role_changed(project_id: str, user_id: str, role: Role) -> None:
@@ -146,6 +155,7 @@ async def jam_socket(websocket: WebSocket, project_id: str) -> None:
         return
     room = jams.get(project_id)
     assert room is not None  # it has a player: this one
+    player.send(encode({"t": "ice", "servers": _ice_servers(studio, user.id)}))
     try:
         # Read the role again now that membership events reach this player (as sync does).
         role = await studio.projects.role_of(project_id, user.id)
@@ -158,6 +168,19 @@ async def jam_socket(websocket: WebSocket, project_id: str) -> None:
         take = jams.leave(room, player)
         if take is not None:
             _write_later(websocket.app, room, access.project, take)
+
+
+def _ice_servers(studio: Studio, user_id: str) -> list[dict[str, object]]:
+    """The STUN/TURN servers for a member's WebRTC connections (TURN REST credentials made
+    for them); only members get here, so nobody else learns the TURN credentials."""
+    settings = studio.settings
+    return ice_servers_for(
+        settings.ice_servers,
+        user_id,
+        secret=settings.turn_secret,
+        ttl_s=settings.turn_ttl_s,
+        now_s=time.time(),
+    )
 
 
 async def _serve(websocket: WebSocket, room: JamRoom, player: Player, project: Project) -> None:
@@ -242,3 +265,147 @@ async def _write(app: FastAPI, room: JamRoom, project: Project, take: Take) -> N
         room.broadcast({**notice, "ok": False, "message": "the take could not be saved"})
         return
     room.broadcast({**notice, "ok": True, "track_id": track_id})
+
+
+# Audio takes (stems) ------------------------------------------------------------------------
+
+
+_STEM_ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorOut, "description": "A bad upload id, part number or finish field"},
+    401: {"model": ErrorOut, "description": "Not signed in"},
+    403: {"model": ErrorOut, "description": "A viewer (only editors record), or CSRF failed"},
+    404: {"model": ErrorOut, "description": "No such project (or not a member), or stem"},
+    409: {"model": ErrorOut, "description": "The upload is being finished by another request"},
+    413: {"model": ErrorOut, "description": "A part over the body cap"},
+    422: {"model": ErrorOut, "description": "Not a WebM/Ogg Opus or WAV recording"},
+}
+_PART_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+_FINISH_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["parts", "start_quarter", "duration_ms"],
+                    "properties": {
+                        "parts": {"type": "integer", "minimum": 1, "maximum": 4096},
+                        "start_quarter": {"type": "number"},
+                        "duration_ms": {"type": "number", "exclusiveMinimum": 0},
+                        "label": {"type": "string", "enum": ["instrument", "voice"]},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def uploads_of(app: FastAPI) -> StemUploads:
+    """The staged stem uploads :func:`install` put on ``app``."""
+    uploads = app.state.jam_uploads
+    if not isinstance(uploads, StemUploads):
+        raise TypeError(f"app.state.jam_uploads={uploads!r} is not a StemUploads")
+    return uploads
+
+
+@router.put(
+    "/api/projects/{project_id}/jam/stems/{upload_id}/parts/{index}",
+    status_code=204,
+    response_class=Response,
+    responses=_STEM_ERRORS,
+    openapi_extra=_PART_BODY,
+)
+async def put_stem_part(
+    project_id: str, upload_id: str, index: int, request: Request, user: UserDep, studio: StudioDep
+) -> Response:
+    """Upload part ``index`` of an audio take (editors and owners; raw bytes, each part under
+    the server's body cap; sending a part again replaces it)."""
+    await studio.projects.access(user, project_id, "editor")
+    data = await request.body()
+    uploads = uploads_of(request.app)
+    await run_in_threadpool(uploads.put_part, project_id, user.id, upload_id, index, data)
+    return Response(status_code=204)
+
+
+@router.post(
+    "/api/projects/{project_id}/jam/stems/{upload_id}",
+    status_code=201,
+    responses=_STEM_ERRORS,
+    openapi_extra=_FINISH_BODY,
+)
+async def finish_stem(
+    project_id: str, upload_id: str, request: Request, user: UserDep, studio: StudioDep
+) -> JSONResponse:
+    """Finish an audio take: its parts joined, checked (WebM/Ogg Opus or WAV), stored as a
+    blob and written into the song as an ``audio`` track authored by the player.
+
+    Body: ``{"parts", "start_quarter", "duration_ms", "label"}``. Finishing again answers
+    what the first finish answered (200), so a browser that missed the answer can ask again.
+    """
+    access = await studio.projects.access(user, project_id, "editor")
+    uploads = uploads_of(request.app)
+    done = await run_in_threadpool(uploads.finished, project_id, user.id, upload_id)
+    if done is not None:
+        return JSONResponse(done, status_code=200)
+    try:
+        body = await request.json()
+    except ValueError as exc:
+        raise StemError(f"the body must be JSON: {exc}") from exc
+    info = stem_info_from_json(body)
+    key = (project_id, user.id, upload_id)
+    finishing: set[tuple[str, str, str]] = request.app.state.jam_finishing
+    if key in finishing:
+        raise ConflictError(f"upload {upload_id!r} is being finished: ask again")
+    finishing.add(key)
+    try:
+        data = await run_in_threadpool(uploads.assemble, project_id, user.id, upload_id, info.parts)
+        mime = sniff_stem(data)
+        digest = await run_in_threadpool(studio.blobs.put, data)
+        clip = StemClip(
+            user_id=user.id,
+            name=f"{user.username} – {info.label} audio",
+            blob=digest,
+            mime=mime,
+            start_quarter=info.start_quarter,
+            duration_ms=info.duration_ms,
+        )
+        seed = partial(seed_update, studio, access.project)
+        track_id = await write_stem(rooms_of(request.app), project_id, clip, seed=seed)
+        result = {"track_id": track_id, "blob": digest, "mime": mime, "bytes": len(data)}
+        await run_in_threadpool(uploads.finish, project_id, user.id, upload_id, result)
+    finally:
+        finishing.discard(key)
+    room = jams_of(request.app).get(project_id)
+    if room is not None:
+        room.broadcast({"t": "stem", "user": user.username, "name": clip.name, **result})
+    return JSONResponse(result, status_code=201)
+
+
+@router.get(
+    "/api/projects/{project_id}/jam/stems/{digest}",
+    response_class=Response,
+    responses={
+        **_STEM_ERRORS,
+        200: {
+            "content": {"audio/webm": {}, "audio/ogg": {}, "audio/wav": {}},
+            "description": "The recording",
+        },
+    },
+)
+async def get_stem(
+    project_id: str, digest: str, request: Request, user: UserDep, studio: StudioDep
+) -> Response:
+    """An audio take's recording (any member of the project it was recorded in)."""
+    await studio.projects.access(user, project_id)
+    uploads = uploads_of(request.app)
+    mime = await run_in_threadpool(uploads.stem_mime, project_id, digest)
+    if mime is None:
+        raise NotFoundError(f"project {project_id!r} has no stem {digest[:70]!r}")
+    data = await run_in_threadpool(studio.blobs.get, digest)
+    return Response(content=data, media_type=mime)

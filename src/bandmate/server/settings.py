@@ -13,6 +13,14 @@ Only :func:`settings_from_env` reads the environment; everything else receives a
 ``BANDMATE_SECRET``        signing key; generated into ``DATA_DIR/secret.key`` when unset
 ``BANDMATE_LOG_LEVEL``     ``DEBUG``, ``INFO`` (default), ``WARNING`` or ``ERROR``
 ``BANDMATE_JOB_WORKERS``   worker processes for background jobs (renders ...); default 1
+``BANDMATE_ICE_SERVERS``   STUN/TURN servers for jam audio (WebRTC): a JSON list of
+                           ``RTCIceServer`` objects, or comma-separated ``stun:``/``turn:``
+                           URLs; default none (players on one network need none)
+``BANDMATE_TURN_USERNAME``  TURN username for the TURN URLs of a comma-separated list
+``BANDMATE_TURN_CREDENTIAL``  its password
+``BANDMATE_TURN_SECRET``   TURN REST shared secret (coturn ``static-auth-secret``): each
+                           member gets a time-limited TURN credential made with it
+``BANDMATE_TURN_TTL_S``    how long such a credential lasts; default 43200 (12 h)
 =========================  ===============================================================
 """
 
@@ -28,6 +36,14 @@ from urllib.parse import urlsplit
 
 from bandmate.auth.credentials import HashCost
 from bandmate.errors import BandmateError
+from bandmate.jam.ice import (
+    MAX_TTL_S,
+    MIN_TTL_S,
+    IceConfigError,
+    IceServer,
+    check_turn_credentials,
+    parse_ice_servers,
+)
 from bandmate.store.engine import async_url, sqlite_url
 from bandmate.store.errors import DatabaseUrlError
 
@@ -65,6 +81,9 @@ class Settings:
         job_workers: Worker processes running background jobs at once.
         jobs_per_project: Unfinished jobs allowed in one project (more: 429).
         jobs_per_user: Unfinished jobs one person may have asked for (more: 429).
+        ice_servers: STUN/TURN servers handed to jam room members for WebRTC audio.
+        turn_secret: TURN REST shared secret: makes time-limited TURN credentials. Never logged.
+        turn_ttl_s: Seconds such a credential lasts.
     """
 
     data_dir: Path
@@ -84,6 +103,9 @@ class Settings:
     job_workers: int = 1
     jobs_per_project: int = 4
     jobs_per_user: int = 8
+    ice_servers: tuple[IceServer, ...] = ()
+    turn_secret: str | None = field(default=None, repr=False)
+    turn_ttl_s: int = 12 * 3600
 
     @property
     def blob_dir(self) -> Path:
@@ -127,6 +149,29 @@ def _workers(value: str) -> int:
     return workers
 
 
+def _ice(env: Mapping[str, str]) -> tuple[tuple[IceServer, ...], str | None, int]:
+    secret = env.get("BANDMATE_TURN_SECRET") or None
+    ttl_text = env.get("BANDMATE_TURN_TTL_S") or "43200"
+    try:
+        ttl = int(ttl_text)
+    except ValueError:
+        ttl = 0
+    if not MIN_TTL_S <= ttl <= MAX_TTL_S:
+        raise SettingsError(
+            f"BANDMATE_TURN_TTL_S={ttl_text!r} must be an integer in {MIN_TTL_S}..{MAX_TTL_S}"
+        )
+    try:
+        servers = parse_ice_servers(
+            env.get("BANDMATE_ICE_SERVERS", ""),
+            username=env.get("BANDMATE_TURN_USERNAME") or None,
+            credential=env.get("BANDMATE_TURN_CREDENTIAL") or None,
+        )
+        check_turn_credentials(servers, secret=secret)
+    except IceConfigError as exc:
+        raise SettingsError(f"BANDMATE_ICE_SERVERS: {exc}") from exc
+    return servers, secret, ttl
+
+
 def load_or_create_secret(data_dir: Path) -> str:
     """The secret kept in ``data_dir/secret.key``, created (mode 0600) when missing."""
     path = data_dir / SECRET_FILE
@@ -168,6 +213,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
     level = (env.get("BANDMATE_LOG_LEVEL") or "INFO").upper()
     if level not in LOG_LEVELS:
         raise SettingsError(f"BANDMATE_LOG_LEVEL={level!r} must be one of {', '.join(LOG_LEVELS)}")
+    ice_servers, turn_secret, turn_ttl_s = _ice(env)
     return Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -177,4 +223,7 @@ def settings_from_env(environ: Mapping[str, str] | None = None) -> Settings:
         allowed_origins=origins,
         log_level=level,
         job_workers=_workers(env.get("BANDMATE_JOB_WORKERS") or "1"),
+        ice_servers=ice_servers,
+        turn_secret=turn_secret,
+        turn_ttl_s=turn_ttl_s,
     )

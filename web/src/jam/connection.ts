@@ -4,6 +4,7 @@
  * ways. Signed in by the session cookie, like the sync socket.
  */
 import { ClockFilter, type ClockEstimate, type Mode, type TransportState } from './clock.ts'
+import type { SignalKind } from './rtc.ts'
 
 export type EventKind = 'on' | 'off' | 'bend' | 'sustain' | 'program'
 
@@ -50,6 +51,12 @@ export interface JamHandlers {
   notice: (message: string) => void
   closed: (code: number, reason: string) => void
   clock: (estimate: ClockEstimate) => void
+  /** WebRTC signalling from another player (`from` stamped by the server). */
+  signal?: (from: string, kind: SignalKind, data: Record<string, unknown>) => void
+  /** The STUN/TURN servers for this member's WebRTC connections. */
+  ice?: (servers: RTCIceServer[]) => void
+  /** A player's audio take was saved into the song. */
+  stem?: (user: string, name: string, trackId: string) => void
 }
 
 const QUICK_PINGS = 10
@@ -105,6 +112,11 @@ export class JamConnection {
     this.send({ t: 'note', player: this.me, ev: events })
   }
 
+  /** Pass WebRTC signalling to player `to` through the server. */
+  signal(to: string, kind: SignalKind, data: Record<string, unknown>): void {
+    this.send({ t: 'signal', to, kind, data })
+  }
+
   close(): void {
     if (this.timer !== null) clearTimeout(this.timer)
     this.socket.close(1000, 'left the jam')
@@ -145,6 +157,15 @@ export class JamConnection {
         return
       case 'notice':
         this.handlers.notice(String(message.message))
+        return
+      case 'signal':
+        this.handlers.signal?.(String(message.from), message.kind as SignalKind, (message.data ?? {}) as Record<string, unknown>)
+        return
+      case 'ice':
+        this.handlers.ice?.(Array.isArray(message.servers) ? (message.servers as RTCIceServer[]) : [])
+        return
+      case 'stem':
+        this.handlers.stem?.(String(message.user), String(message.name), String(message.track_id))
     }
   }
 }

@@ -19,6 +19,8 @@ import { DRUM_NAMES, PROGRAM_NAMES } from '../music/gm.ts'
 import { h, replaceChildren } from '../ui/dom.ts'
 import { beatsBetween, playTime, positionAt } from './clock.ts'
 import { JamConnection, type NoteEvent, type RoomState } from './connection.ts'
+import { AudioMesh, type AudioSource } from './rtc.ts'
+import { StemRecorder } from './stems.ts'
 import './jam.css'
 
 export interface Page {
@@ -76,7 +78,27 @@ export function jamPage(projectId: string, user: User): Page {
   const keyboard = h('div.jam-keyboard', {})
   const pads = h('div.jam-pads', {})
 
+  const mesh = new AudioMesh((to, kind, data) => jam.signal(to, kind, data), { changed: (id) => showPeer(id) })
+  const audioSource = h(
+    'select.jam-audio-source',
+    { title: 'What your microphone or line input carries' },
+    h('option', { value: 'instrument' }, 'Instrument (stereo, no processing)'),
+    h('option', { value: 'voice' }, 'Voice (echo cancellation, noise suppression, gain control)'),
+  )
+  const audioButton = h('button.jam-audio', { onclick: () => void toggleAudio() }, '🎤 Send audio')
+  const recorder = new StemRecorder(projectId, {
+    saved: (_stem, result) => log.prepend(h('li.jam-stem', { dataset: { ok: 'true', track: result.track_id, blob: result.blob } }, `Audio take saved to the song (${Math.round(result.bytes / 1024)} KiB)`)),
+    failed: (_stem, message, willRetry) =>
+      log.prepend(h('li.jam-stem', { dataset: { ok: 'false' } }, willRetry ? `Audio take kept here, sending again soon: ${message}` : `Audio take refused: ${message}`)),
+  })
+  const onOnline = (): void => void recorder.flush()
+  window.addEventListener('online', onOnline)
+  void recorder.flush() // stems an earlier visit could not deliver
+
   const jam = new JamConnection(projectId, {
+    signal: (from, kind, data) => void mesh.receive(from, kind, data).catch((error: unknown) => console.warn('signal failed', error)),
+    ice: (servers) => mesh.setIceServers(servers),
+    stem: (who, name) => log.prepend(h('li.jam-stem-notice', {}, `${who}'s audio take is in the song: “${name}”`)),
     state: (state) => showState(state),
     notes: (from, events) => hear(from, events),
     take: (notice) => {
@@ -205,11 +227,43 @@ export function jamPage(projectId: string, user: User): Page {
 
   // ---------------------------------------------------------------------------- views
 
+  async function toggleAudio(): Promise<void> {
+    if (mesh.stream !== null) {
+      mesh.stopAudio()
+    } else {
+      try {
+        await mesh.startAudio(audioSource.value as AudioSource)
+      } catch (error) {
+        log.prepend(h('li.jam-notice', {}, `No audio input: ${String(error)}`))
+      }
+    }
+    audioButton.textContent = mesh.stream === null ? '🎤 Send audio' : '■ Stop audio'
+    audioButton.classList.toggle('sending', mesh.stream !== null)
+  }
+
+  /** The audio line of player `id` in the players list: connection, round trip, jitter, loss. */
+  function showPeer(id: string): void {
+    const span = players.querySelector<HTMLElement>(`.jam-player[data-id="${id}"] .audio`)
+    const stats = mesh.peers.get(id)?.stats
+    if (span === null || stats === undefined) return
+    span.dataset.state = stats.state
+    span.dataset.packets = String(stats.packetsReceived)
+    span.dataset.bytes = String(stats.bytesReceived)
+    const ms = (v: number | null): string => (v === null ? '–' : `${Math.round(v)} ms`)
+    span.textContent =
+      stats.state === 'connected'
+        ? ` · audio ${ms(stats.rttMs)} round trip, jitter ${ms(stats.jitterMs)}, buffer ${ms(stats.jitterBufferMs)}, lost ${stats.packetsLost}/${stats.packetsReceived + stats.packetsLost}`
+        : ` · audio ${stats.state}`
+  }
+
   function showState(state: RoomState): void {
     updateChannels()
+    mesh.setPlayers(jam.me, state.players.map((p) => p.id))
     const playing = state.transport.playing
     startButton.textContent = playing ? 'Stop' : 'Start'
     const mine = state.players.find((p) => p.id === jam.me)
+    if (mine?.recording && !recorder.recording && mesh.stream !== null) recorder.start(mesh.stream, mesh.source, state.transport, jam.serverNow())
+    else if (!mine?.recording && recorder.recording) void recorder.stop()
     recordButton.classList.toggle('recording', mine?.recording ?? false)
     recordButton.textContent = mine?.recording ? '■ Stop recording' : '● Record'
     modeSelect.value = state.mode
@@ -230,9 +284,11 @@ export function jamPage(projectId: string, user: User): Page {
           h('span.rtt', {}, p.rtt === null ? ' · round trip …' : ` · round trip ${Math.round(p.rtt)} ms · heard ${late} late`),
           p.recording ? h('span.rec', {}, ' ● rec') : null,
           p.can_play ? null : h('span.viewer', {}, ' (listening)'),
+          p.id === jam.me ? null : h('span.audio', {}),
         ),
       ),
     )
+    for (const p of state.players) if (p.id !== jam.me) showPeer(p.id)
   }
 
   function buildKeyboard(): void {
@@ -345,13 +401,13 @@ export function jamPage(projectId: string, user: User): Page {
       recordButton,
       advice,
     ),
-    h('section.jam-instrument-row', {}, instrument, h('label', {}, 'Velocity ', velocityInput), h('label', {}, 'Bend ', bendInput)),
+    h('section.jam-instrument-row', {}, instrument, h('label', {}, 'Velocity ', velocityInput), h('label', {}, 'Bend ', bendInput), audioSource, audioButton),
     keyboard,
     pads,
     h('section.jam-room', {}, h('h2', {}, 'Players'), players, h('h2', {}, 'Heard'), log),
   )
 
-  const hook = { input, heard, connection: jam, serverNow: () => jam.serverNow() }
+  const hook = { input, heard, connection: jam, mesh, recorder, toggleAudio, serverNow: () => jam.serverNow() }
   ;(window as unknown as { bandmateJam?: typeof hook }).bandmateJam = hook
 
   return {
@@ -360,6 +416,9 @@ export function jamPage(projectId: string, user: User): Page {
       clearInterval(ticker)
       window.removeEventListener('keydown', onKeyDown)
       window.removeEventListener('keyup', onKeyUp)
+      window.removeEventListener('online', onOnline)
+      void recorder.stop() // what was recorded so far is kept and sent
+      mesh.close()
       jam.close()
       synth?.silence()
       delete (window as unknown as { bandmateJam?: typeof hook }).bandmateJam
