@@ -67,3 +67,81 @@ def test_spectrum_mid_matches_float32_mean(channels: int) -> None:
     mid = audio.mean(axis=1, dtype=np.float32).astype(np.float64)[:, np.newaxis]
     expected = spectrum.long_term_spectrum(mid, 44_100)
     assert np.array_equal(got.level_db, expected.level_db)
+
+
+def _plain_silent_runs(audio: np.ndarray, margin: int) -> np.ndarray:
+    """Frames with ``margin`` all-zero frames either side (zeros beyond the ends)."""
+    zero = np.all(audio == 0.0, axis=1)
+    padded = np.concatenate((np.ones(margin, bool), zero, np.ones(margin, bool)))
+    return np.array([padded[i : i + 2 * margin + 1].all() for i in range(len(audio))])
+
+
+@pytest.mark.parametrize("channels", [1, 2])
+@pytest.mark.parametrize("margin", [3, 8])
+def test_silent_runs_match_the_plain_definition(channels: int, margin: int) -> None:
+    from bandmate.master.eq import _silent_runs
+
+    rng = np.random.default_rng(margin * channels)
+    for length in (1, margin, margin + 1, 2 * margin + 1, 5 * margin + 3, 200):
+        for _ in range(40):
+            audio = rng.normal(size=(length, channels))
+            for _ in range(rng.integers(0, 4)):  # zero runs of every length near the margin
+                start = int(rng.integers(0, length))
+                audio[start : start + int(rng.integers(1, 2 * margin + 4))] = 0.0
+            expected = _plain_silent_runs(audio, margin)
+            got = _silent_runs(audio, margin=margin)
+            if got is None:
+                assert not expected.any()
+            else:
+                assert np.array_equal(got, expected)
+
+
+def test_fir_filter_writes_into_a_strided_float64_channel() -> None:
+    from bandmate.master._convolve import fir_filter
+
+    rng = np.random.default_rng(3)
+    audio = rng.normal(size=(30_000, 2))
+    taps = rng.normal(size=257) / 257
+    out = np.zeros_like(audio)
+    for delay in (0, 128, 256):
+        expected = np.convolve(audio[:, 1], taps)[delay : delay + len(audio)]
+        fir_filter(audio[:, 1], taps, delay=delay, out=out[:, 1])
+        np.testing.assert_allclose(out[:, 1], expected, atol=2e-5)
+        np.testing.assert_array_equal(out[:, 1], fir_filter(audio[:, 1], taps, delay=delay))
+        assert not out[:, 0].any()
+
+
+@pytest.mark.parametrize("rate", [8_000, 44_100, 96_000])
+def test_stereo_k_weighting_as_complex_pairs_is_bit_identical(rate: int) -> None:
+    import scipy.signal
+
+    from bandmate.master import loudness
+    from bandmate.master.weighting import k_weighting_sos
+
+    rng = np.random.default_rng(rate)
+    for length in (1, 7, 65_536, 65_537, 200_003):
+        audio = rng.normal(size=(length, 2)) * 0.2
+        filtered = scipy.signal.sosfilt(k_weighting_sos(rate), audio, axis=0)
+        expected = np.square(filtered) @ np.ones(2)
+        got = loudness._weighted_power(audio, rate, None)
+        assert np.array_equal(got, expected)
+        strided = np.repeat(audio, 2, axis=1)[:, ::2]  # not contiguous: copied, same result
+        assert np.array_equal(loudness._weighted_power(strided, rate, None), expected)
+    surround = rng.normal(size=(10_000, 6)) * 0.2  # Ls, Rs weigh 1.41: not a pair of ones
+    weights = np.array([1.0, 1.0, 1.0, 0.0, 1.41, 1.41])
+    expected = np.square(scipy.signal.sosfilt(k_weighting_sos(rate), surround, axis=0)) @ weights
+    np.testing.assert_allclose(loudness._weighted_power(surround, rate, None), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("block", [4, 5, 31, 134])
+def test_apply_gains_equals_sample_gains_bit_for_bit(block: int) -> None:
+    from bandmate.master.limiter import apply_gains
+
+    rng = np.random.default_rng(block + 1)
+    for length in (1, 2, block, block + 1, 3 * block - 1, 10 * block - 3, 100_003):
+        audio = rng.normal(size=(length, 2))
+        count = -(-length // block)
+        for blocks in {count, max(1, count - 1), count + 1, 1}:
+            gain_db = rng.normal(size=blocks) * 3.0
+            expected = audio * sample_gains(gain_db, block, length)[:, np.newaxis]
+            assert np.array_equal(apply_gains(audio, gain_db, block), expected)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bandmate.master import true_peak
-from bandmate.master._convolve import fir_filter, peak_of_filters
+from bandmate.master._convolve import fir_filter
 from bandmate.master.dynamics import block_mean_square, compress, release_envelope, set_width
 from bandmate.master.eq import apply_fir, design_fir, fir_response_db, flat_curve, match_curve
 from bandmate.master.limiter import attenuation, detect_peaks, sample_gains
@@ -36,9 +36,6 @@ def test_fft_filter_matches_direct_convolution(taps: int, delay: int) -> None:
     x, h = rng.standard_normal(20_000), rng.standard_normal(taps) / taps
     expected = np.convolve(x, h)[delay : delay + len(x)]
     np.testing.assert_allclose(fir_filter(x, h, delay=delay), expected, atol=2e-5)
-    bank = rng.standard_normal((3, taps)) / taps
-    peaks = np.max([np.abs(np.convolve(x, row)[delay : delay + len(x)]) for row in bank], axis=0)
-    np.testing.assert_allclose(peak_of_filters(x, bank, delay=delay), peaks, atol=2e-5)
 
 
 def test_block_peaks_cover_the_true_peak_meter() -> None:

@@ -169,3 +169,16 @@ def test_reference_file_and_one_second_and_8k_inputs(tmp_path: Path) -> None:
     low = tmp_path / "8k.wav"
     soundfile.write(low, pop(np.random.default_rng(5), seconds=3.0, rate=8000), 8000)
     assert master_file(low, tmp_path / "8k-master.wav", target="youtube").report.meets_target
+
+
+@pytest.mark.parametrize(("rate", "target"), [(96_000, "spotify"), (192_000, "club")])
+def test_high_rate_files_master_under_the_ceiling(tmp_path: Path, rate: int, target: str) -> None:
+    # 96 kHz oversamples 2x for true peaks; 192 kHz reads its samples as the true peak.
+    path = tmp_path / f"{rate}.wav"
+    soundfile.write(path, pop(np.random.default_rng(rate), seconds=3.0, rate=rate), rate)
+    out = master_file(path, tmp_path / f"{rate}-master.wav", target=target)
+    assert out.report.meets_target
+    audio, read_rate = soundfile.read(out.output, always_2d=True)
+    assert read_rate == rate
+    assert true_peak(audio, rate) <= out.report.ceiling_dbtp
+    assert abs(integrated_loudness(audio, rate) - out.report.target_lufs) <= 0.1

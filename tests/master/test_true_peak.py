@@ -12,7 +12,7 @@ import pytest
 from numpy.typing import NDArray
 
 from bandmate.master import MasterError, oversampling_factor, sample_peak, true_peak
-from bandmate.master.truepeak import _interpolator
+from bandmate.master._polyphase import interpolator as _interpolator
 
 
 def _sine(

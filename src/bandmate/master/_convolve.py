@@ -17,8 +17,12 @@ _FRAMES_PER_PASS = 16
 
 
 def fir_filter(
-    x: NDArray[np.floating], taps: NDArray[np.floating], *, delay: int = 0
-) -> NDArray[np.float32]:
+    x: NDArray[np.floating],
+    taps: NDArray[np.floating],
+    *,
+    delay: int = 0,
+    out: NDArray[np.floating] | None = None,
+) -> NDArray[np.floating]:
     """Filter a signal with an FIR, as ``np.convolve(x, taps)[delay : delay + len(x)]``.
 
     Samples before and after ``x`` are read as zeros.
@@ -28,9 +32,11 @@ def fir_filter(
         taps: FIR taps [shape=(m,)].
         delay: Output samples to skip at the start (a linear-phase FIR's delay makes the
             output line up with the input).
+        out: Where to write the result [shape=(n,)], any float dtype and stride (a
+            channel of a float64 array, say); a new float32 array when not given.
 
     Returns:
-        The filtered signal [shape=(n,)], float32.
+        The filtered signal [shape=(n,)]: ``out``, or float32.
     """
     m = len(taps)
     n_fft = 1 << max(12, math.ceil(math.log2(4 * m)))
@@ -42,47 +48,16 @@ def fir_filter(
     padded[m - 1 : m - 1 + wanted] = x
     response = scipy.fft.rfft(np.asarray(taps, dtype=np.float32), n_fft)
     views = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    full = np.empty(frames * hop, dtype=np.float32)
+    result = np.empty(wanted, dtype=np.float32) if out is None else out
     for first in range(0, frames, _FRAMES_PER_PASS):
         chunk = views[first : first + _FRAMES_PER_PASS]
         spectra = scipy.fft.rfft(chunk, axis=1)
         spectra *= response
-        out = scipy.fft.irfft(spectra, n_fft, axis=1, overwrite_x=True)
-        full[first * hop : first * hop + len(chunk) * hop] = out[:, m - 1 :].reshape(-1)
-    return full[delay : delay + wanted]
-
-
-def peak_of_filters(
-    x: NDArray[np.floating], bank: NDArray[np.floating], *, delay: int = 0
-) -> NDArray[np.float32]:
-    """Largest magnitude over a bank of FIRs at each sample.
-
-    Equivalent to ``max_p |fir_filter(x, bank[p], delay=delay)|`` with one forward FFT
-    per frame shared by all the filters.
-
-    Args:
-        x: The signal [shape=(n,)].
-        bank: FIR taps, one filter per row [shape=(p, m)].
-        delay: Output samples to skip at the start.
-
-    Returns:
-        The per-sample maximum magnitude [shape=(n,)], float32.
-    """
-    m = bank.shape[1]
-    n_fft = 1 << max(12, math.ceil(math.log2(4 * m)))
-    hop = n_fft - m + 1
-    wanted = len(x)
-    frames = max(1, -(-(wanted + delay) // hop))
-    padded = np.zeros(frames * hop + m - 1, dtype=np.float32)
-    padded[m - 1 : m - 1 + wanted] = x
-    responses = scipy.fft.rfft(np.asarray(bank, dtype=np.float32), n_fft, axis=1)
-    views = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop]
-    peak = np.zeros(frames * hop, dtype=np.float32)
-    for first in range(0, frames, _FRAMES_PER_PASS):
-        chunk = views[first : first + _FRAMES_PER_PASS]
-        spectra = scipy.fft.rfft(chunk, axis=1)
-        target = peak[first * hop : first * hop + len(chunk) * hop].reshape(len(chunk), hop)
-        for response in responses:
-            out = scipy.fft.irfft(spectra * response, n_fft, axis=1)
-            np.maximum(target, np.abs(out[:, m - 1 :]), out=target)
-    return peak[delay : delay + wanted]
+        filtered = scipy.fft.irfft(spectra, n_fft, axis=1, overwrite_x=True)
+        # y[first * hop + j] for this pass's frames lands at result[first * hop + j - delay].
+        start = first * hop - delay
+        values = filtered[:, m - 1 :].reshape(-1)
+        low, high = max(start, 0), min(start + len(values), wanted)
+        if low < high:
+            result[low:high] = values[low - start : high - start]
+    return result

@@ -40,7 +40,6 @@ OutputFormat = Literal["wav", "flac", "mp3"]
 BitDepth = Literal[16, 24]
 
 _SUBTYPES: dict[int, str] = {16: "PCM_16", 24: "PCM_24"}
-_INTEGER_SUBTYPES = frozenset({"PCM_16", "PCM_24", "PCM_32"})
 _MP3_RATES = frozenset({8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000})
 
 
@@ -147,13 +146,10 @@ def _read_sndfile(
     rate = int(info.samplerate)
     _check_header(source, rate, int(info.frames), int(info.channels), (max_seconds, max_samples))
     try:
-        if info.subtype in _INTEGER_SUBTYPES:
-            # libsndfile reads integer PCM as the int32 value (left-aligned) / 2^31: reading
-            # int32 and scaling here gives the same float64 samples, about 3x faster.
-            integers, _ = soundfile.read(os.fspath(source), dtype="int32", always_2d=True)
-            data = np.multiply(integers, 1.0 / 2**31)
-        else:
-            data, _ = soundfile.read(os.fspath(source), dtype="float64", always_2d=True)
+        # One float64 array straight from libsndfile: reading int32 and scaling it here
+        # gives the same samples but allocates and passes over twice the memory (about 20 %
+        # slower on a 4-minute 24-bit track).
+        data, _ = soundfile.read(os.fspath(source), dtype="float64", always_2d=True)
     except (RuntimeError, OSError, ValueError, TypeError) as exc:
         raise MasterError(f"cannot decode audio file {os.fspath(source)!r}: {exc}") from exc
     samples: NDArray[np.float64] = np.ascontiguousarray(data)

@@ -28,6 +28,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bandmate.errors import MasterError
+from bandmate.master._blas import one_blas_thread
 from bandmate.master._checks import check_audio, check_sample_rate
 from bandmate.master.dynamics import compression_gain, set_width, side_to_mid
 from bandmate.master.eq import EqCurve, apply_fir, design_fir, flat_curve, match_curve
@@ -38,10 +39,11 @@ from bandmate.master.loudness import (
     LoudnessReport,
     _gated_loudness,
     _gating_blocks,
+    _measure,
+    _power_and_peak,
     _power_to_lufs,
     _range_of,
     _sliding_mean,
-    _weighted_power,
     measure_loudness,
 )
 from bandmate.master.progress import ProgressCallback, Stages
@@ -126,6 +128,7 @@ def _as_stereo(audio: NDArray[np.floating], what: str) -> NDArray[np.float64]:
     return samples
 
 
+@one_blas_thread()  # its products are small: a second thread would only wait for a core
 def master_audio(
     audio: NDArray[np.floating],
     sample_rate: float,
@@ -177,7 +180,7 @@ def master_audio(
         notes.append("Mono input was mastered as dual-mono stereo.")
 
     stages.report(0.0, "Measuring the track")
-    before = measure_loudness(samples, rate)
+    before = _measure(samples, rate, round(0.1 * rate))  # checked above
     spectrum_before = long_term_spectrum(samples, rate)
     ref_samples, ref_loudness, ref_spectrum, ref_rate = None, None, None, rate
     if reference is not None:
@@ -277,13 +280,11 @@ def _measure_without_peaks(audio: NDArray[np.float64], rate: float) -> LoudnessR
     A reference only guides the master, so the true-peak meter's oversampling is skipped;
     its true peak reads NaN (not measured) and its sample peak is exact.
     """
-    power = _weighted_power(audio, rate, None)
+    power, peak = _power_and_peak(audio, rate, None)
     hop = round(0.1 * rate)
     short_term_power = _sliding_mean(power, round(SHORT_TERM_SECONDS * rate), hop)
     short_term = _power_to_lufs(short_term_power)
     momentary = _power_to_lufs(_sliding_mean(power, round(MOMENTARY_SECONDS * rate), hop))
-    flat = audio.reshape(-1)
-    peak = max(float(flat.max()), -float(flat.min())) if flat.size else 0.0
     return LoudnessReport(
         integrated_lufs=_gated_loudness(_gating_blocks(power, rate)),
         loudness_range_lu=_range_of(short_term_power),

@@ -138,28 +138,42 @@ def apply_fir(audio: NDArray[np.float64], taps: NDArray[np.float64]) -> NDArray[
     delay = len(taps) // 2
     out = np.empty_like(audio)
     for channel in range(audio.shape[1]):
-        out[:, channel] = fir_filter(audio[:, channel], taps, delay=delay)
+        fir_filter(audio[:, channel], taps, delay=delay, out=out[:, channel])
     silent = _silent_runs(audio, margin=delay)
-    out[silent] = 0.0
+    if silent is not None:
+        out[silent] = 0.0
     return out
 
 
-def _silent_runs(audio: NDArray[np.float64], *, margin: int) -> NDArray[np.bool_]:
+def _silent_runs(audio: NDArray[np.float64], *, margin: int) -> NDArray[np.bool_] | None:
     """Frames that are exact zeros in every channel with ``margin`` zero frames either side.
 
     FFT convolution leaves rounding noise (about -300 dBFS) in silent stretches; zeroing
-    them keeps digital silence digital.
+    them keeps digital silence digital. ``None`` when there are none.
     """
+    # Such a frame sits in a run of at least margin + 1 zero frames (the audio is read as
+    # silent beyond its ends), and such a run holds a whole aligned chunk of that many
+    # frames or the last, shorter chunk. If no chunk is all zeros (long reductions over
+    # contiguous memory: fast), there is nothing to find.
+    size = (margin + 1) * audio.shape[1]
+    flat = np.ascontiguousarray(audio).reshape(-1)
+    whole = len(flat) // size * size
+    chunks = flat[:whole].reshape(-1, size)
+    tail = flat[whole:]
+    if not (
+        np.any((chunks.max(axis=1) == 0.0) & (chunks.min(axis=1) == 0.0))
+        or (len(tail) and not np.any(tail))
+    ):
+        return None
     zero: NDArray[np.bool_] = audio[:, 0] == 0.0  # column by column: no (n, channels) temporary
     for channel in range(1, audio.shape[1]):
         zero &= audio[:, channel] == 0.0
-    if not zero.any():
-        return zero
     width = 2 * margin + 1
     edge = np.ones(margin, dtype=np.int64)  # before and after the audio counts as silence
     running = np.concatenate(([0], np.cumsum(np.concatenate((edge, zero, edge)))))
     counts = running[width:] - running[:-width]
-    return counts >= width
+    silent: NDArray[np.bool_] = counts >= width
+    return silent
 
 
 def fir_response_db(

@@ -24,16 +24,19 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from bandmate.master._polyphase import HALF_SPAN, gain_bound
 from bandmate.master.dynamics import BlockGain, block_mean_square, box_mean, sliding_max
-from bandmate.master.limiter import PeakMap, attenuation, detect_peaks, sample_gains
+from bandmate.master.limiter import PeakMap, apply_gains, attenuation, detect_peaks
 from bandmate.master.loudness import (
     LoudnessReport,
     _gated_loudness,
     _gating_blocks,
+    _measure,
     _weighted_power,
     measure_loudness,
 )
 from bandmate.master.progress import Stages
+from bandmate.master.truepeak import oversampling_factor
 
 TOLERANCE_LU = 0.03
 PEAK_MARGIN_DB = 0.02
@@ -216,8 +219,10 @@ def match_level(
 
         gain_db, found = _solve(predicted, target_lufs, start)
         estimate, total = model.predict(gain_db, limit_at)
-        out = audio * sample_gains(total, model.peaks.block, len(audio))[:, np.newaxis]
-        report = measure_loudness(out, sample_rate)
+        out = apply_gains(audio, total, model.peaks.block)
+        report = _measure(
+            out, sample_rate, round(0.1 * sample_rate), peak_bounds=peak_bounds(model.peaks, total)
+        )
         measured, peak = report.integrated_lufs, report.true_peak_dbtp
         result = LevelResult(
             audio=out,
@@ -242,6 +247,46 @@ def match_level(
         result = _scale_under(result, sample_rate, ceiling_dbtp, target_lufs)
     stages.report(1.0, "Level set")
     return result
+
+
+def peak_bounds(peaks: PeakMap, gain_db: NDArray[np.float64]) -> tuple[int, NDArray[np.float64]]:
+    """How high the true peak of each block can be after a gain, from the block peaks.
+
+    The signal is rendered as ``y[j] = x[j] g[j]``, with sample gains ``g`` interpolated
+    between block centres (:func:`.sample_gains`). A point after sample ``m`` is
+    ``v = sum_j c_j x_j g_j`` over the 32 samples ``j`` of its span. With ``G+`` and ``G-``
+    the largest and smallest gain over the span, ``u = sum_j c_j x_j`` the same point of
+    ``x`` and ``B = sum_j |c_j|`` (:func:`.gain_bound`)::
+
+        v = G+ u - sum_j c_j x_j (G+ - g_j),  so  |v| <= G+ |u| + (G+ - G-) B max_j |x_j|.
+
+    Block ``b``'s peak bounds ``|u|`` for its points, and the peaks of the blocks within
+    reach of the span bound ``|x_j|``; the gains within reach are between the centre gains
+    of one more block on each side. A small margin covers the float32 rounding of the
+    block peaks and of the meter. Where the gain is steady, the bound is the block's
+    peak times its gain: the meter then computes only the few stretches near the loudest
+    peaks.
+
+    Args:
+        peaks: The block peaks of ``x``.
+        gain_db: The gain of each block, dB [shape=(n_blocks,)].
+
+    Returns:
+        ``(block, bound)``, the bound in linear units per block [shape=(n_blocks,)].
+    """
+    reach = -(-HALF_SPAN // peaks.block)  # blocks a span reaches on either side
+    with np.errstate(divide="ignore"):
+        level = 10.0 ** (peaks.peak_db / 20.0)
+    gain = 10.0 ** (gain_db / 20.0)
+    high = sliding_max(gain, reach + 1)
+    low = -sliding_max(-gain, reach + 1)
+    spread = sliding_max(level, reach)
+    factor = oversampling_factor(peaks.sample_rate)
+    bound = (
+        high * level + (high - low) * gain_bound(factor) * spread if factor > 1 else high * level
+    )
+    margin = 1e-4 * float(np.max(level, initial=0.0)) * float(np.max(high, initial=0.0))
+    return peaks.block, bound * (1.0 + 1e-4) + margin
 
 
 def _scale_under(

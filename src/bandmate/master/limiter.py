@@ -26,13 +26,14 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bandmate.master._convolve import peak_of_filters
+from bandmate.master._polyphase import block_peaks
 from bandmate.master.dynamics import box_mean, release_envelope, sliding_max
-from bandmate.master.truepeak import _HALF_SPAN, _interpolator, oversampling_factor
+from bandmate.master.truepeak import oversampling_factor
 
 BLOCK_SECONDS = 0.0007
 LOOKAHEAD_SECONDS = 0.003
 RELEASE_SECONDS = 0.08
+_RENDER_SAMPLES = 1 << 15  # samples scaled at a time by apply_gains
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -77,18 +78,19 @@ def detect_peaks(audio: NDArray[np.float64], sample_rate: float) -> PeakMap:
     block = block_size(sample_rate)
     count = -(-len(audio) // block)
     factor = oversampling_factor(sample_rate)
-    amplitude = np.zeros(count * block, dtype=np.float32)
+    peaks = np.zeros(count, dtype=np.float32)
+    flat = audio.reshape(-1)
+    loudest = max(float(flat.max()), -float(flat.min())) if flat.size else 0.0
     for channel in range(audio.shape[1]):
-        x = audio[:, channel].astype(np.float32)
-        np.maximum(amplitude[: len(x)], np.abs(x), out=amplitude[: len(x)])
+        x = audio[:, channel]
         if factor > 1:
-            # Row p - 1 of the interpolator gives the point p / factor of the way from
-            # sample m to m + 1 as sum_j g[j] x[m + _HALF_SPAN - j].
-            between = peak_of_filters(x, _interpolator(factor), delay=_HALF_SPAN)
-            np.maximum(amplitude[: len(x)], between, out=amplitude[: len(x)])
-    peaks = amplitude.reshape(count, block).max(axis=1).astype(np.float64)
+            np.maximum(peaks, block_peaks(x, factor, block, peak=loudest), out=peaks)
+        else:  # the samples are the true peak
+            padded = np.zeros(count * block, dtype=np.float32)
+            np.abs(x, out=padded[: len(x)], casting="same_kind")
+            np.maximum(peaks, padded.reshape(count, block).max(axis=1), out=peaks)
     with np.errstate(divide="ignore"):
-        peak_db = 20.0 * np.log10(peaks)
+        peak_db = 20.0 * np.log10(peaks.astype(np.float64))
     return PeakMap(block=block, peak_db=peak_db, length=len(audio), sample_rate=sample_rate)
 
 
@@ -144,6 +146,52 @@ def sample_gains(gain_db: NDArray[np.float64], block: int, length: int) -> NDArr
     samples[:first] = linear[0]
     samples[end:] = linear[-1]
     return samples[:length]
+
+
+def apply_gains(
+    audio: NDArray[np.float64], gain_db: NDArray[np.float64], block: int
+) -> NDArray[np.float64]:
+    """Scale audio by per-block gains, interpolated per sample as :func:`sample_gains` does.
+
+    Equal, bit for bit, to ``audio * sample_gains(gain_db, block, len(audio))[:, None]``,
+    a cache-sized run of segments at a time: no full-length array of gains.
+
+    Args:
+        audio: Samples [shape=(n, channels)].
+        gain_db: Gain of each block, dB [shape=(n_blocks,)].
+        block: Samples per block.
+
+    Returns:
+        The scaled samples [shape=(n, channels)], a new array.
+    """
+    length = len(audio)
+    out = np.empty_like(audio)
+    linear = 10.0 ** (gain_db / 20.0)
+    if len(linear) < 2:
+        np.multiply(audio, linear[0] if len(linear) else 0.0, out=out)
+        return out
+    first = math.ceil(0.5 * block)  # the first sample at or after the first centre
+    end = first + (len(linear) - 1) * block  # the first sample at or after the last centre
+    offsets = first - 0.5 * block + np.arange(block, dtype=np.float64)
+    slopes = (linear[1:] - linear[:-1]) / float(block)
+    np.multiply(audio[:first], linear[0], out=out[:first])
+    segments = max(1, _RENDER_SAMPLES // block)
+    grid = np.empty((segments, block))
+    for low in range(0, len(slopes), segments):
+        high = min(low + segments, len(slopes))
+        start = first + low * block
+        stop = min(first + high * block, length)
+        if start >= length:
+            break
+        gains = grid[: high - low]
+        np.multiply(slopes[low:high, np.newaxis], offsets, out=gains)
+        gains += linear[low:high, np.newaxis]
+        np.multiply(
+            audio[start:stop], gains.reshape(-1)[: stop - start, np.newaxis], out=out[start:stop]
+        )
+    if end < length:
+        np.multiply(audio[end:], linear[-1], out=out[end:])
+    return out
 
 
 def peak_overshoot_db(peak_dbtp: float, ceiling_db: float) -> float:

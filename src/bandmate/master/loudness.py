@@ -31,6 +31,7 @@ import scipy.signal
 from numpy.typing import NDArray
 
 from bandmate.errors import MasterError
+from bandmate.master._blas import one_blas_thread
 from bandmate.master._checks import check_audio, check_sample_rate
 from bandmate.master.truepeak import (
     amplitude_to_db,
@@ -109,10 +110,23 @@ def measure_loudness(
             sample rate outside 8000..384000 Hz, a bad layout or a non-positive hop.
     """
     rate = check_sample_rate(sample_rate)
-    samples = check_audio(audio)
-    hop = _hop_samples(hop_seconds, rate)
-    power = _weighted_power(samples, rate, channels_layout)
-    peak = peak_amplitude(samples)
+    return _measure(check_audio(audio), rate, _hop_samples(hop_seconds, rate), channels_layout)
+
+
+def _measure(
+    samples: NDArray[np.float64],
+    rate: float,
+    hop: int,
+    channels_layout: Sequence[ChannelLabel] | None = None,
+    *,
+    peak_bounds: tuple[int, NDArray[np.float64]] | None = None,
+) -> LoudnessReport:
+    """:func:`measure_loudness` of audio already checked [shape=(n, channels)].
+
+    ``peak_bounds`` passes what the caller knows of the true peaks to the true-peak meter
+    (see :func:`.true_peak_amplitude`): the same reading, sooner.
+    """
+    power, peak = _power_and_peak(samples, rate, channels_layout)
     momentary = _power_to_lufs(_sliding_mean(power, _samples(MOMENTARY_SECONDS, rate), hop))
     short_term_power = _sliding_mean(power, _samples(SHORT_TERM_SECONDS, rate), hop)
     short_term = _power_to_lufs(short_term_power)
@@ -122,7 +136,7 @@ def measure_loudness(
         integrated_lufs=_gated_loudness(_gating_blocks(power, rate)),
         loudness_range_lu=_range_of(short_term_power),
         true_peak_dbtp=amplitude_to_db(
-            true_peak_amplitude(samples, oversampling_factor(rate), peak)
+            true_peak_amplitude(samples, oversampling_factor(rate), peak, bounds=peak_bounds)
         ),
         sample_peak_dbfs=amplitude_to_db(peak),
         max_momentary_lufs=_max_or_silence(momentary),
@@ -254,23 +268,71 @@ def _weighted_power(
     samples: NDArray[np.float64], rate: float, channels_layout: Sequence[ChannelLabel] | None
 ) -> NDArray[np.float64]:
     """Per-sample sum over channels of weight * (K-weighted sample)^2 [shape=(n,)]."""
+    return _power_and_peak(samples, rate, channels_layout, peak=False)[0]
+
+
+def _power_and_peak(
+    samples: NDArray[np.float64],
+    rate: float,
+    channels_layout: Sequence[ChannelLabel] | None,
+    *,
+    peak: bool = True,
+) -> tuple[NDArray[np.float64], float]:
+    """:func:`_weighted_power`, and the sample peak of all channels (0.0 unless ``peak``).
+
+    The peak is taken a chunk at a time while the K-weighting reads it, from the cache,
+    rather than in two more passes over the whole array.
+    """
     weights = channel_weights(samples.shape[1], channels_layout=channels_layout)
+    sos = k_weighting_sos(rate)
+    if len(weights) == 2 and weights[0] == weights[1] != 0.0:
+        return _pair_power(samples, sos, float(weights[0]), peak=peak)
+    highest = peak_amplitude(samples) if peak else 0.0
     measured = np.flatnonzero(weights)
     if len(measured) == 0:  # only LFE: nothing that counts for loudness
-        return np.zeros(len(samples), dtype=np.float64)
+        return np.zeros(len(samples), dtype=np.float64), highest
     if len(measured) < len(weights):  # skip the LFE rather than filter it for nothing
         samples, weights = samples[:, measured], weights[measured]
-    sos = k_weighting_sos(rate)
     power = np.empty(len(samples), dtype=np.float64)
     state = np.zeros((len(sos), 2, samples.shape[1]), dtype=np.float64)
     # Filtering a cache-sized chunk at a time, carrying the filter state across, is about
     # twice as fast on long audio as one pass (no large temporaries to allocate).
-    for start in range(0, len(samples), _CHUNK):
+    with one_blas_thread():  # the weighted sum is a BLAS product too small for threads
+        for start in range(0, len(samples), _CHUNK):
+            stop = start + _CHUNK
+            weighted, state = scipy.signal.sosfilt(sos, samples[start:stop], axis=0, zi=state)
+            np.square(weighted, out=weighted)
+            np.matmul(weighted, weights, out=power[start:stop])
+    return power, highest
+
+
+def _pair_power(
+    samples: NDArray[np.float64], sos: NDArray[np.float64], weight: float, *, peak: bool
+) -> tuple[NDArray[np.float64], float]:
+    """:func:`_power_and_peak` of two channels with the same weight (a stereo pair).
+
+    The frames are read as complex numbers ``L + iR`` (a view, no copy): filtering them
+    with the real K-weighting filter filters both channels in one pass, with the same
+    arithmetic (so the same bits) as filtering each, and ``|y|^2`` is the pair's power.
+    """
+    flat = np.ascontiguousarray(samples).reshape(-1)
+    pairs = flat.view(np.complex128)
+    power = np.empty(len(pairs), dtype=np.float64)
+    state = np.zeros((len(sos), 2), dtype=np.complex128)
+    highest = 0.0
+    for start in range(0, len(pairs), _CHUNK):
         stop = start + _CHUNK
-        weighted, state = scipy.signal.sosfilt(sos, samples[start:stop], axis=0, zi=state)
-        np.square(weighted, out=weighted)
-        np.matmul(weighted, weights, out=power[start:stop])
-    return power
+        if peak:
+            chunk = flat[2 * start : 2 * stop]
+            highest = max(highest, float(chunk.max()), -float(chunk.min()))
+        weighted, state = scipy.signal.sosfilt(sos, pairs[start:stop], zi=state)
+        parts = weighted.view(np.float64).reshape(-1, 2)
+        np.square(parts, out=parts)
+        target = power[start:stop]
+        np.add(parts[:, 0], parts[:, 1], out=target)
+        if weight != 1.0:
+            target *= weight
+    return power, highest
 
 
 def _sliding_mean(power: NDArray[np.float64], length: int, hop: int) -> NDArray[np.float64]:

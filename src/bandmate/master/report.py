@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from bandmate.master._blas import one_blas_thread
 from bandmate.master.chain import MasterResult
 from bandmate.master.loudness import LoudnessReport
 from bandmate.master.spectrum import Spectrum
@@ -131,18 +132,21 @@ class MasterReport:
         return json.dumps(self.to_dict(), indent=indent, allow_nan=False)
 
 
-def crest_factor_db(audio: NDArray[np.float64]) -> float:
+def crest_factor_db(audio: NDArray[np.float64], *, peak_dbfs: float | None = None) -> float:
     """Sample peak over RMS of all samples, dB; ``-inf`` for silence.
 
     Args:
         audio: Samples [shape=(n, channels)].
+        peak_dbfs: The sample peak, dBFS, if already measured (it is not measured again).
     """
     if audio.size == 0:
         return -math.inf
     flat = np.ascontiguousarray(audio).reshape(-1)
-    peak = max(float(flat.max()), -float(flat.min()))
-    rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)
-    return amplitude_to_db(peak) - amplitude_to_db(rms) if rms > 0.0 else -math.inf
+    if peak_dbfs is None:
+        peak_dbfs = amplitude_to_db(max(float(flat.max()), -float(flat.min())))
+    with one_blas_thread():
+        rms = math.sqrt(float(np.dot(flat, flat)) / flat.size)
+    return peak_dbfs - amplitude_to_db(rms) if rms > 0.0 else -math.inf
 
 
 def summarize(loudness: LoudnessReport, audio: NDArray[np.float64]) -> LevelSummary:
@@ -152,7 +156,7 @@ def summarize(loudness: LoudnessReport, audio: NDArray[np.float64]) -> LevelSumm
         loudness_range_lu=round(loudness.loudness_range_lu, 3),
         true_peak_dbtp=_finite(loudness.true_peak_dbtp),
         sample_peak_dbfs=_finite(loudness.sample_peak_dbfs),
-        crest_factor_db=_finite(crest_factor_db(audio)),
+        crest_factor_db=_finite(crest_factor_db(audio, peak_dbfs=loudness.sample_peak_dbfs)),
         plr_db=_finite(loudness.true_peak_dbtp - loudness.integrated_lufs)
         if math.isfinite(loudness.integrated_lufs)
         else None,
