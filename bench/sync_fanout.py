@@ -26,7 +26,10 @@ send-to-delivery latency. Then, on a fresh server, server RSS before and after o
 Run: ``.venv/bin/python bench/sync_fanout.py [--quick] [--rooms 200 --members 5 --rate 5
 --duration 30] [--idle 5000] [--skip-node] [--database-url postgresql://...]``.
 ``BENCH_PROFILE=path.prof`` profiles our server's event loop with cProfile for its first
-``BENCH_PROFILE_S`` seconds (default 20).
+``BENCH_PROFILE_S`` seconds (default 20). ``BENCH_TRACEMALLOC=path`` traces our server's
+allocations (``BENCH_TRACEMALLOC_FRAMES`` frames, default 1) while the idle sockets open
+and dumps what is still held after to ``path`` (the RSS figure is then inflated by the
+tracing: use it to see what a connection holds, not for the figure).
 """
 
 from __future__ import annotations
@@ -107,6 +110,19 @@ def serve_ours() -> None:
 
     settings = dataclasses.replace(settings_from_env(), seed_demo=False)
     server = build_server(settings)
+    trace = os.environ.get("BENCH_TRACEMALLOC")
+    if trace:
+        import tracemalloc
+
+        def on_signal(_signum: int, _frame: Any) -> None:
+            # First signal: start tracing; second: dump what was allocated since.
+            if not tracemalloc.is_tracing():
+                tracemalloc.start(int(os.environ.get("BENCH_TRACEMALLOC_FRAMES", "1")))
+            else:
+                tracemalloc.take_snapshot().dump(trace)
+                tracemalloc.stop()
+
+        signal.signal(signal.SIGUSR1, on_signal)
     profile = os.environ.get("BENCH_PROFILE")
     if not profile:
         server.run()
@@ -498,11 +514,16 @@ async def idle(cfg: dict[str, Any]) -> dict[str, Any]:
     anchors = list(await asyncio.gather(*(join(i) for i in range(rooms))))
     await asyncio.sleep(2.0)
     rss0 = rss_bytes(pid)
+    if cfg["tracemalloc"]:
+        os.kill(pid, signal.SIGUSR1)
     t = time.perf_counter()
     members = list(await asyncio.gather(*(join(i) for i in range(count))))
     open_s = time.perf_counter() - t
     await asyncio.sleep(3.0)
     rss1 = rss_bytes(pid)
+    if cfg["tracemalloc"]:
+        os.kill(pid, signal.SIGUSR1)
+        await asyncio.sleep(15.0)  # time to write the snapshot
     for m in members + anchors:
         m.task.cancel()  # type: ignore[attr-defined]
     await asyncio.gather(*(m.ws.close() for m in members + anchors), return_exceptions=True)
@@ -582,6 +603,7 @@ def bench(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
                 "pid": server.process.pid,
                 "count": args.idle,
                 "timeout": 600,
+                "tracemalloc": kind == "ours" and bool(os.environ.get("BENCH_TRACEMALLOC")),
             }
             result["idle"] = run_generator("idle", cfg, args.generator_core)
         finally:

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
-from bandmate.store import repos
-from bandmate.store.engine import Database
+from bandmate.store import repos, updates
+from bandmate.store.engine import Database, sqlite_url
 from bandmate.store.errors import NotFoundError
 from bandmate.store.migrate import upgrade
+from bandmate.store.models import ProjectRow
 from bandmate.store.updates import (
     InMemoryUpdateLog,
     SnapshotRangeError,
@@ -202,3 +206,86 @@ async def test_sql_log_survives_a_reopen(db_url: str) -> None:
         assert [(u.seq, u.data) for u in updates] == [(1, b"kept")]
     finally:
         await second.close()
+
+
+async def test_sqlite_file_writes_are_stored_as_sqlalchemy_stores_them(tmp_path: Path) -> None:
+    # On a SQLite file, appends and snapshots go through the stdlib driver on a writer
+    # thread: the rows must hold the formats SQLAlchemy writes (compared with a project
+    # the ORM inserted at the same time) and read back through the ORM unchanged.
+    database = Database(sqlite_url(tmp_path / "b.db"))
+    try:
+        await upgrade(database)
+        t1 = T0 + timedelta(days=1)
+        async with database.transaction() as db:
+            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
+            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
+            witness = await repos.insert_project(db, name="w", owner_id=user.id, now=t1)
+        log = SqlUpdateLog(database, clock=lambda: t1)
+        first = await log.append_many([(project.id, b"\x00\xff", user.id)])
+        snap = await log.snapshot(project.id, b"\x01s", upto_seq=1)
+        async with database.engine.connect() as conn:
+            result = await conn.exec_driver_sql(
+                "SELECT u.created_at, s.created_at, p.updated_at, w.created_at, "
+                'typeof(u."update"), typeof(s.state), p.last_seq '
+                "FROM project_updates u, project_snapshots s, projects p, projects w "
+                "WHERE u.project_id = s.project_id AND p.id = u.project_id AND w.id = ?",
+                (witness.id,),
+            )
+            raw: tuple[object, ...] = tuple(result.one())
+        assert raw[0] == raw[1] == raw[2] == raw[3]  # the ORM's own format for t1
+        assert raw[4:] == ("blob", "blob", 1)
+        assert await log.read_since(project.id) == first
+        assert await log.latest_snapshot(project.id) == snap
+        async with database.transaction() as db:
+            row = await db.get(ProjectRow, project.id)
+            assert row is not None
+            assert row.updated_at == t1
+    finally:
+        await database.close()
+
+
+async def test_sqlite_writer_reports_database_errors_and_stores_nothing(tmp_path: Path) -> None:
+    database = Database(sqlite_url(tmp_path / "b.db"))
+    try:
+        await upgrade(database)
+        async with database.transaction() as db:
+            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
+            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
+        log = SqlUpdateLog(database)
+        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+            await log.append_many([(project.id, b"a", None), (project.id, b"b", "0" * 32)])
+        assert await log.read_since(project.id) == []
+        assert (await log.append(project.id, b"c", author_id=None)).seq == 1
+    finally:
+        await database.close()
+
+
+async def test_sqlite_writer_thread_ends_when_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(updates, "_WRITER_IDLE_S", 0.05)
+    database = Database(sqlite_url(tmp_path / "b.db"))
+    try:
+        await upgrade(database)
+        async with database.transaction() as db:
+            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
+            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
+        log = SqlUpdateLog(database)
+        for round_ in range(2):  # a second append after the thread ended starts a new one
+            await log.append(project.id, bytes([round_]), author_id=None)
+            for _ in range(200):
+                if not any(t.name == "bandmate-sqlite-log" for t in threading.enumerate()):
+                    break
+                await asyncio.sleep(0.05)
+            assert not any(t.name == "bandmate-sqlite-log" for t in threading.enumerate())
+        assert [u.seq for u in await log.read_since(project.id)] == [1, 2]
+    finally:
+        await database.close()
+
+
+async def test_a_batch_larger_than_one_insert_keeps_its_order(case: LogCase) -> None:
+    items = [(case.project_id, bytes([i % 256, i // 256]), None) for i in range(2500)]
+    out = await case.log.append_many(items)
+    stored = await case.log.read_since(case.project_id)
+    assert [u.seq for u in stored] == list(range(1, 2501))
+    assert [u.data for u in stored] == [u.data for u in out] == [data for _, data, _ in items]

@@ -33,7 +33,7 @@ import logging
 from dataclasses import replace
 from functools import partial
 
-from fastapi import APIRouter, FastAPI, WebSocket
+from fastapi import FastAPI, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
@@ -62,8 +62,7 @@ from bandmate.sync.update import encode_state
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(tags=["sync"])
-
+SYNC_PATH = "/api/projects/{project_id}/sync"
 CLOSE_CODES: tuple[tuple[type[Exception], CloseCode], ...] = (
     (MessageTooLargeError, CloseCode.TOO_BIG),
     (FloodError, CloseCode.FLOOD),
@@ -104,7 +103,10 @@ def install(app: FastAPI, studio: Studio) -> Rooms:
         rooms.set_can_edit(project_id, user_id, can_edit(role))
 
     studio.events.on_role_changed(on_role_changed)
-    app.include_router(router)
+    # A plain Starlette route: FastAPI's websocket route adds two exit stacks, a
+    # dependency solver and their frames to every connection for the whole of its life,
+    # and a wrapper to every frame sent; this endpoint needs none of them.
+    app.router.add_websocket_route(SYNC_PATH, sync_socket, name="sync_socket")
     return rooms
 
 
@@ -133,9 +135,9 @@ async def seed_update(studio: Studio, project: Project) -> bytes:
     return await run_in_threadpool(lambda: encode_state(song_to_doc(song)))
 
 
-@router.websocket("/api/projects/{project_id}/sync")
-async def sync_socket(websocket: WebSocket, project_id: str) -> None:
-    """One member's live connection to a project's song document."""
+async def sync_socket(websocket: WebSocket) -> None:
+    """One member's live connection to a project's song document (at :data:`SYNC_PATH`)."""
+    project_id: str = websocket.path_params["project_id"]
     studio = studio_of(websocket.app)
     rooms = rooms_of(websocket.app)
     if not origin_allowed(websocket.scope, studio.settings.allowed_origins):

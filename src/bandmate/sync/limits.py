@@ -117,6 +117,8 @@ class TokenBucket:
         clock: Seconds from any fixed point (monotonic); injectable for tests.
     """
 
+    __slots__ = ("_clock", "_last", "_tokens", "burst", "rate")
+
     def __init__(
         self, rate: float, burst: float, *, clock: Callable[[], float] = time.monotonic
     ) -> None:
@@ -139,6 +141,8 @@ class TokenBucket:
 
 class FloodGate:
     """The per-connection message and byte buckets, and the awareness bucket."""
+
+    __slots__ = ("_awareness", "_bytes", "_limits", "_messages")
 
     def __init__(self, limits: SyncLimits, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._messages = TokenBucket(limits.messages_per_s, limits.message_burst, clock=clock)

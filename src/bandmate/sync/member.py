@@ -25,14 +25,21 @@ class Close:
 
 
 class Outbox:
-    """Frames waiting to be sent, at most ``max_bytes`` of them, then perhaps a close."""
+    """Frames waiting to be sent, at most ``max_bytes`` of them, then perhaps a close.
+
+    An idle connection holds thousands of these, so an outbox keeps nothing it does not
+    need: its queue exists only while it holds frames, and its sender waits on a bare
+    future made for the wait.
+    """
+
+    __slots__ = ("_close", "_frames", "_size", "_waiter", "max_bytes")
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._frames: deque[bytes] = deque()
+        self._frames: deque[bytes] | None = None
         self._size = 0
         self._close: Close | None = None
-        self._ready = asyncio.Event()
+        self._waiter: asyncio.Future[None] | None = None
 
     @property
     def closing(self) -> Close | None:
@@ -48,34 +55,45 @@ class Outbox:
             return True
         if self._size + len(data) > self.max_bytes:
             return False
+        if self._frames is None:
+            self._frames = deque()
         self._frames.append(data)
         self._size += len(data)
-        self._ready.set()
+        self._wake()
         return True
 
     def close(self, code: int, reason: str, *, last: bytes | None = None) -> None:
         """Drop what is queued, queue ``last`` (if any), then the close. Only the first counts."""
         if self._close is not None:
             return
-        self._frames.clear()
-        self._size = 0
-        if last is not None:
-            self._frames.append(last)
+        self._frames = None if last is None else deque((last,))
+        self._size = 0 if last is None else len(last)
         # A close frame's reason holds at most 123 bytes of UTF-8.
         self._close = Close(code, reason.encode()[:123].decode("utf-8", "ignore"))
-        self._ready.set()
+        self._wake()
+
+    def _wake(self) -> None:
+        waiter = self._waiter
+        if waiter is not None and not waiter.done():
+            waiter.set_result(None)
 
     async def next(self) -> bytes | Close:
         """The next frame to send, or the :class:`Close` once every frame before it went."""
         while True:
-            if self._frames:
-                data = self._frames.popleft()
+            frames = self._frames
+            if frames:
+                data = frames.popleft()
                 self._size -= len(data)
+                if not frames:
+                    self._frames = None
                 return data
             if self._close is not None:
                 return self._close
-            self._ready.clear()
-            await self._ready.wait()
+            self._waiter = asyncio.get_running_loop().create_future()
+            try:
+                await self._waiter
+            finally:
+                self._waiter = None
 
 
 class Member:
@@ -88,6 +106,17 @@ class Member:
         limits: Its flood limits and outbox cap.
         acks: Whether it wants :class:`~bandmate.sync.protocol.Ack` messages.
     """
+
+    __slots__ = (
+        "acks",
+        "can_edit",
+        "client_ids",
+        "gate",
+        "held",
+        "outbox",
+        "updates_received",
+        "user_id",
+    )
 
     def __init__(
         self, user_id: str, *, can_edit: bool, limits: SyncLimits, acks: bool = False

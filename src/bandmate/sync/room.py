@@ -116,6 +116,10 @@ def _merge(first: bytes, second: bytes) -> bytes:
         raise DocumentError(f"update ({len(second)} bytes) could not be decoded: {exc}") from exc
 
 
+_NOTHING_NEW = b"\x00\x00"
+"""An update v1 with no struct group and an empty delete set."""
+
+
 def _within(update: bytes, state_vector: bytes) -> bool:
     """Whether ``update`` holds no item and deletes no item beyond ``state_vector``.
 
@@ -126,11 +130,13 @@ def _within(update: bytes, state_vector: bytes) -> bool:
         diff = get_update(update, state_vector)  # new items, then the whole delete set
     except ValueError as exc:
         raise DocumentError(f"update ({len(update)} bytes) could not be decoded: {exc}") from exc
-    sv = Reader(state_vector)
-    clocks = {sv.var_uint("client"): sv.var_uint("clock") for _ in range(sv.var_uint("size"))}
+    if diff == _NOTHING_NEW:  # the common answer, without reading the state vector
+        return True
     reader = Reader(diff)  # update v1: struct groups, then (client, ranges of clock, length)
     if reader.var_uint("struct groups") != 0:
         return False
+    sv = Reader(state_vector)
+    clocks = {sv.var_uint("client"): sv.var_uint("clock") for _ in range(sv.var_uint("size"))}
     for _ in range(reader.var_uint("delete set size")):
         client = reader.var_uint("delete set client")
         for _ in range(reader.var_uint("delete ranges")):
@@ -167,7 +173,7 @@ class Room:
         self._append = append or self._append_alone
         self._limits = limits
         self._shadow = _copy(doc)
-        self._fingerprint = _fingerprint(self._shadow)
+        self._fingerprint: bytes | None = None  # of the shadow, when known
         self._since_snapshot = 0
         self._presence: dict[int, tuple[AwarenessEntry, Member]] = {}
         self._write_lock = asyncio.Lock()
@@ -287,14 +293,18 @@ class Room:
         async with self._write_lock:
             if member.held:
                 update, member.held = _merge(member.held, update), b""
+            # An update with new items changes the document (or waits for missing ones);
+            # only one without them (a sync step 2 of a peer that is up to date, or pure
+            # deletions) needs the fingerprints to tell whether it changes anything.
             within = _within(update, encode_state_vector(self.doc))
+            before = self._fingerprint_of_shadow() if within else None
             try:
                 apply_update(self._shadow, update)
             except DocumentError:
                 self._rebuild_shadow()
                 raise
-            fingerprint = _fingerprint(self._shadow)
-            if within and fingerprint == self._fingerprint:
+            after = _fingerprint(self._shadow) if within else None
+            if within and after == before:
                 member.ack(index, self.seq)
                 return
             if not member.can_edit:
@@ -302,7 +312,7 @@ class Room:
                 raise EditDeniedError(
                     f"user {member.user_id!r} is a viewer of {self.project_id!r} and cannot edit"
                 )
-            if not _within(update, encode_state_vector(self._shadow)):
+            if not within and not _within(update, encode_state_vector(self._shadow)):
                 self._rebuild_shadow()
                 self._hold(member, update)
                 return
@@ -317,12 +327,18 @@ class Room:
                 log.exception("update %d of %s failed after commit", entry.seq, self.project_id)
                 self.doc = _copy(self._shadow)
             self.seq = entry.seq
-            self._fingerprint = fingerprint
+            self._fingerprint = after
             self._since_snapshot += 1
             self._broadcast(SyncUpdate(update), skip=member)
             member.ack(index, entry.seq)
             if self._since_snapshot >= self._limits.compact_every:
                 await self._snapshot()
+
+    def _fingerprint_of_shadow(self) -> bytes:
+        # Computed when first needed after a change, not per update.
+        if self._fingerprint is None:
+            self._fingerprint = _fingerprint(self._shadow)
+        return self._fingerprint
 
     def _hold(self, member: Member, update: bytes) -> None:
         # The update builds on changes the server lacks: a client's own offline edits, which
@@ -337,7 +353,7 @@ class Room:
 
     def _rebuild_shadow(self) -> None:
         self._shadow = _copy(self.doc)
-        self._fingerprint = _fingerprint(self._shadow)
+        self._fingerprint = None
 
     # awareness ----------------------------------------------------------------------------
 
