@@ -1,11 +1,17 @@
-"""Benchmark: our SoundFont renderer against the FluidSynth command line.
+"""Benchmark: our SoundFont synthesizer against FluidSynth and TinySoundFont.
 
 Builds a seeded 3-minute, 8-track General MIDI song, writes it as a Standard
-MIDI File with mido, and renders the same song with the same SoundFont to a
-16-bit 44.1 kHz WAV file both ways, each on the same one core (this process pinned
-with ``os.sched_setaffinity``; FluidSynth under ``taskset -c CORE``). Reverb and chorus
-are off in FluidSynth because TinySoundFont has neither. Both timings include
-loading the SoundFont and writing the file.
+MIDI File with mido, and renders the same song with the same SoundFont three
+ways, each on the same one core (this process pinned with
+``os.sched_setaffinity``; FluidSynth under ``taskset -c CORE``):
+
+- ours: :func:`render_to_file` to a 16-bit 44.1 kHz WAV, with the SoundFont
+  already loaded (as in a running server), and once more counting the load
+  (``SoundFont`` parse of the file) to compare with a fresh FluidSynth process;
+- FluidSynth's command line to the same WAV format, reverb and chorus off
+  (ours has neither); its time includes loading the SoundFont and writing;
+- TinySoundFont (our previous renderer) into a numpy buffer, SoundFont loaded,
+  event by event as ours schedules them: render only.
 
 Run: ``.venv/bin/python bench/render.py [--runs 5] [--soundfont PATH] [--core 0]``.
 """
@@ -24,11 +30,15 @@ from pathlib import Path
 
 import mido
 import numpy as np
+import numpy.typing as npt
 import soundfile
+import tinysoundfont
 
 from bandmate.music.song import Instrument, Note, Song, TempoChange, Track
 from bandmate.render import find_soundfont, render_song, render_to_file
-from bandmate.render.schedule import audible_tracks, schedule_song
+from bandmate.render.schedule import NOTE_ON, audible_tracks, schedule_song
+from bandmate.render.sf2 import read_sf2
+from bandmate.render.zones import SoundFont
 
 PPQ = 480
 BPM = 120.0
@@ -133,16 +143,62 @@ def write_midi(song: Song, path: Path) -> None:
     midi.save(path)
 
 
-def _median_time(run: Callable[[], object], runs: int) -> float:
-    run()  # warm-up: page cache, imports, CPU frequency
-    times = []
+def _interleaved_times(
+    runners: dict[str, Callable[[], object]], runs: int
+) -> dict[str, list[float]]:
+    """Time each runner ``runs`` times, round by round, after one warm-up run each.
+
+    Round-robin order puts every runner through the same moments of a noisy shared
+    machine, so per-round ratios are steadier than ratios of separate medians.
+    """
+    for run in runners.values():
+        run()  # warm-up: page cache, imports, CPU frequency
+    times: dict[str, list[float]] = {name: [] for name in runners}
     for _ in range(runs):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    # The spread shows how noisy a shared machine was during the runs.
-    print(f"    runs: {', '.join(f'{t:.2f}' for t in times)} s")
-    return statistics.median(times)
+        for name, run in runners.items():
+            started = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - started)
+    for name, spent in times.items():
+        # The spread shows how noisy a shared machine was during the runs.
+        print(f"    {name:28s} runs: {', '.join(f'{t:.2f}' for t in spent)} s")
+    return times
+
+
+def _round_ratio(times: dict[str, list[float]], mine: str, theirs: str, scale: float) -> float:
+    """The median over rounds of ``mine / theirs`` time, times ``scale``."""
+    return statistics.median(a / b * scale for a, b in zip(times[mine], times[theirs], strict=True))
+
+
+def tinysoundfont_renderer(song: Song, soundfont: Path) -> Callable[[], npt.NDArray[np.float32]]:
+    """A TinySoundFont render of the song (font loaded once), as our synth.py did it."""
+    (plan,), end = schedule_song(song, sample_rate=44_100)
+    synth = tinysoundfont.Synth(samplerate=44_100)
+    sfid = synth.sfload(str(soundfont))
+    events = plan.events.tolist()
+
+    def render() -> npt.NDArray[np.float32]:
+        synth.sounds_off()
+        synth.generate_simple(4096)  # let the last run's voices end
+        for setup in plan.channels:
+            synth.program_select(setup.channel, sfid, 0, setup.program, setup.drums)
+            synth.control_change(setup.channel, 7, setup.volume)
+            synth.control_change(setup.channel, 10, setup.pan)
+        out = np.zeros((end + 44_100, 2), dtype=np.float32)
+        view = memoryview(out.data).cast("B")
+        pos = 0
+        for sample, kind, channel, key, velocity in events:
+            if sample > pos:
+                synth.generate_simple(sample - pos, view[pos * 8 : sample * 8])
+                pos = sample
+            if kind == NOTE_ON:
+                synth.noteon(channel, key, velocity)
+            else:
+                synth.noteoff(channel, key)
+        synth.generate_simple(len(out) - pos, view[pos * 8 :])
+        return out
+
+    return render
 
 
 def main() -> None:
@@ -164,26 +220,57 @@ def main() -> None:
         result = render_to_file(song, ours_wav, soundfont=soundfont)
         seconds = result.seconds
         print(f"ours: {result.describe()}")
-        render_only = _median_time(lambda: render_song(song, soundfont=soundfont), args.runs)
-        ours = _median_time(lambda: render_to_file(song, ours_wav, soundfont=soundfont), args.runs)
-        print(f"ours, render only : {render_only:6.3f} s  {seconds / render_only:6.1f}x realtime")
-        print(f"ours, render+write: {ours:6.3f} s  {seconds / ours:6.1f}x realtime")
-        if fluidsynth is None:
-            print("fluidsynth is not installed (apt-get install fluidsynth): no comparison")
-            return
         theirs_wav = folder / "theirs.wav"
         command = [
-            *("taskset", "-c", str(args.core), fluidsynth, "-ni", "-q", "-R", "0", "-C", "0"),
+            *("taskset", "-c", str(args.core), str(fluidsynth), "-ni", "-q", "-R", "0", "-C", "0"),
             *("-g", "1.0", "-r", "44100", "-o", "synth.cpu-cores=1", "-T", "wav"),
             *("-F", str(theirs_wav), str(soundfont), str(folder / "song.mid")),
         ]
-        theirs = _median_time(lambda: subprocess.run(command, check=True), args.runs)
+        runners: dict[str, Callable[[], object]] = {
+            "ours, load": lambda: SoundFont(read_sf2(soundfont)),
+            "ours, render": lambda: render_song(song, soundfont=soundfont),
+            "ours, render + write": lambda: render_to_file(song, ours_wav, soundfont=soundfont),
+            "tinysoundfont, render": tinysoundfont_renderer(song, soundfont),
+        }
+        if fluidsynth is not None:
+            runners["fluidsynth, all"] = lambda: subprocess.run(command, check=True)
+        times = _interleaved_times(runners, args.runs)
+        median = {name: statistics.median(spent) for name, spent in times.items()}
+
+        def line(name: str, elapsed: float, audio_seconds: float = seconds) -> None:
+            factor = audio_seconds / elapsed
+            print(f"{name:34s}: {elapsed:6.3f} s  {factor:6.1f}x realtime (median)")
+
+        print(f"--- {seconds:.2f} s of audio, one core ---")
+        print(f"{'ours, loading the SoundFont':34s}: {median['ours, load']:6.3f} s")
+        line("ours, render only", median["ours, render"])
+        line("ours, render + write", median["ours, render + write"])
+        line("ours, load + render + write", median["ours, load"] + median["ours, render + write"])
+        line("tinysoundfont, render only", median["tinysoundfont, render"])
+        tsf = _round_ratio(times, "ours, render", "tinysoundfont, render", 1.0)
+        print(f"ratio ours/tinysoundfont (render only, time): {tsf:.2f}")
+        if fluidsynth is None:
+            print("fluidsynth is not installed (bash scripts/install-bench.sh): no comparison")
+            return
         their_seconds = soundfile.info(theirs_wav).duration
-        print(
-            f"fluidsynth        : {theirs:6.3f} s  {their_seconds / theirs:6.1f}x realtime "
-            f"({their_seconds:.2f} s of audio)"
+        line(
+            f"fluidsynth ({their_seconds:.2f} s of audio)", median["fluidsynth, all"], their_seconds
         )
-        print(f"ratio ours/fluidsynth (time): {ours / theirs:.2f} (< 1.0: ours is faster)")
+        # FluidSynth renders its own tail length: compare time per second of audio.
+        per_second = their_seconds / seconds
+        loaded = _round_ratio(times, "ours, render + write", "fluidsynth, all", per_second)
+        cold = statistics.median(
+            (load + mine) / fs * per_second
+            for load, mine, fs in zip(
+                times["ours, load"],
+                times["ours, render + write"],
+                times["fluidsynth, all"],
+                strict=True,
+            )
+        )
+        print(f"ratio ours/fluidsynth (time per audio second, ours loaded): {loaded:.2f}")
+        print(f"ratio ours/fluidsynth (time per audio second, both load): {cold:.2f}")
+        print("(< 1.0: ours is faster; ratios are medians over interleaved rounds)")
 
 
 if __name__ == "__main__":

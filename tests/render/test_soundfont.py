@@ -91,11 +91,11 @@ def test_bad_env_var_names_the_variable(tmp_path: Path, monkeypatch: pytest.Monk
 
 
 def test_valid_header_with_broken_body_fails_cleanly(tmp_path: Path) -> None:
-    # The header passes the check; the C loader's failure becomes a RenderError.
+    # The header passes the check; the SF2 reader's failure becomes a RenderError.
     path = tmp_path / "broken.sf2"
     path.write_bytes(b"RIFF\x10\x00\x00\x00sfbkLIST\x00\x00\x00\x00garbage")
     song = Song(tracks=(Track("t", notes=(Note(60, 0, 480),)),))
-    with pytest.raises(RenderError, match="could not be loaded"):
+    with pytest.raises(RenderError, match="is malformed"):
         render_song(song, soundfont=path)
 
 

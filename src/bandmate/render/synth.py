@@ -1,9 +1,11 @@
-"""Rendering a song to stereo audio with a SoundFont (TinySoundFont).
+"""Rendering a song to stereo audio with Bandmate's own SoundFont synthesizer.
 
 The song becomes sorted note events at sample positions
-(:mod:`bandmate.render.schedule`); the synthesizer renders straight into one
-numpy buffer, one block from each event to the next, so timing is exact to the
-sample and no Python code runs per sample.
+(:mod:`bandmate.render.schedule`); the SoundFont is read once per process
+(:mod:`bandmate.render.sf2`, :mod:`bandmate.render.zones`) and every pass of
+events plays on a pool of voices rendered in C (:mod:`bandmate.render.voice`)
+straight into one numpy buffer, one block from each event to the next, so
+timing is exact to the sample and no Python code runs per sample.
 """
 
 from __future__ import annotations
@@ -11,16 +13,16 @@ from __future__ import annotations
 import numbers
 import os
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import tinysoundfont
 
 from bandmate.errors import RenderError
 from bandmate.music.song import Song
-from bandmate.render.schedule import NOTE_ON, ChannelSetup, RenderPass, schedule_song
+from bandmate.render.schedule import schedule_song
 from bandmate.render.soundfont import find_soundfont
+from bandmate.render.voice import render_pass
+from bandmate.render.zones import load_soundfont
 
 MIN_SAMPLE_RATE = 8_000
 MAX_SAMPLE_RATE = 192_000
@@ -31,16 +33,7 @@ SILENCE_DBFS = -90.0
 ProgressCallback = Callable[[float, float], object]
 """Called as ``progress(done_seconds, total_seconds)``; raise from it to cancel."""
 
-_BYTES_PER_FRAME = 8  # two float32 samples
-# The longest block rendered in one call: 64 KiB of output stays in cache while every
-# voice adds into it (measured ~15% faster than 64k-frame blocks), and long silences
-# still report progress.
-_BLOCK_FRAMES = 8192
 _FADE_SECONDS = 0.010
-_FLUSH_FRAMES = 4096  # 21 ms even at 192 kHz: past TinySoundFont's 10 ms fast release
-_CC_VOLUME = 7
-_CC_PAN = 10
-_CC_RESET_CONTROLLERS = 121
 
 
 def check_sample_rate(sample_rate: object) -> int:
@@ -116,77 +109,20 @@ def render_song(
     report = _Progress(progress, total=total, passes=max(len(passes), 1), sample_rate=sample_rate)
     audio = np.zeros((total, 2), dtype=np.float32)
     if passes:
-        synth, sfid = _load_synth(path, sample_rate)
+        font = load_soundfont(path)
+        # Later passes render apart and are added whole, so the mix is the sum of the
+        # passes' mixes (as if each group of 16 tracks were rendered on its own).
         scratch = np.empty_like(audio) if len(passes) > 1 else audio
         for index, plan in enumerate(passes):
             target = audio if index == 0 else scratch
-            _render_pass(synth, sfid, plan, target, report.for_pass(index))
+            if index > 0:
+                scratch.fill(0.0)
+            hook = report.for_pass(index)
+            render_pass(font, plan, target, sample_rate=sample_rate, progress=hook)
             if index > 0:
                 audio += scratch
     report.finish()
     return _trim_tail(audio, end_sample, sample_rate)
-
-
-def _load_synth(path: os.PathLike[str], sample_rate: int) -> tuple[Any, int]:
-    synth = tinysoundfont.Synth(samplerate=sample_rate)
-    try:
-        sfid = int(synth.sfload(os.fspath(path)))
-    except RuntimeError as exc:  # what the C loader raises for any unreadable file
-        raise RenderError(f"soundfont={os.fspath(path)!r} could not be loaded: {exc}") from exc
-    return synth, sfid
-
-
-def _set_up_channel(synth: Any, sfid: int, setup: ChannelSetup) -> None:
-    try:
-        synth.program_select(setup.channel, sfid, 0, setup.program, setup.drums)
-    except (RuntimeError, tinysoundfont.SoundFontException) as exc:  # no such preset
-        kind = "drum kit" if setup.drums else "program"
-        raise RenderError(
-            f"track {setup.track!r}: {kind}={setup.program} is missing from the SoundFont: {exc}"
-        ) from exc
-    synth.control_change(setup.channel, _CC_VOLUME, setup.volume)
-    synth.control_change(setup.channel, _CC_PAN, setup.pan)
-
-
-def _render_pass(
-    synth: Any,
-    sfid: int,
-    plan: RenderPass,
-    out: npt.NDArray[np.float32],
-    progress: Callable[[int], None],
-) -> None:
-    # Every pass starts from a quiet, freshly reset synthesizer. "All sound off" only
-    # starts a 10 ms release, so render the earlier pass's voices to their end first.
-    synth.sounds_off()
-    synth.generate_simple(_FLUSH_FRAMES)
-    for channel in range(16):
-        synth.control_change(channel, _CC_RESET_CONTROLLERS, 0)
-    for setup in plan.channels:
-        _set_up_channel(synth, sfid, setup)
-    total = len(out)
-    # The synthesizer writes interleaved float32 frames straight into ``out``.
-    view = memoryview(out.data).cast("B")
-    generate = synth.generate_simple
-    noteon = synth.noteon
-    noteoff = synth.noteoff
-    block = _BLOCK_FRAMES
-    pos = 0
-    for sample, kind, channel, key, velocity in plan.events.tolist():
-        stop = min(sample, total)
-        while pos < stop:
-            step = min(stop, pos + block)
-            generate(step - pos, view[pos * _BYTES_PER_FRAME : step * _BYTES_PER_FRAME])
-            pos = step
-            progress(pos)
-        if kind == NOTE_ON:
-            noteon(channel, key, velocity)
-        else:
-            noteoff(channel, key)
-    while pos < total:
-        step = min(total, pos + block)
-        generate(step - pos, view[pos * _BYTES_PER_FRAME : step * _BYTES_PER_FRAME])
-        pos = step
-        progress(pos)
 
 
 def _trim_tail(
