@@ -235,8 +235,7 @@ class JobRunner:
                 yield job
                 if job.finished:
                     return
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), WATCH_POLL_S)
+                await _wait(event, WATCH_POLL_S)
         finally:
             watchers = self._watchers.get(job_id)
             if watchers is not None:
@@ -258,8 +257,7 @@ class JobRunner:
 
     async def _dispatch(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_S)
+            await _wait(self._wake, POLL_S)
             self._wake.clear()
             try:
                 while len(self._running) < self._pool.size:
@@ -336,3 +334,15 @@ class JobRunner:
         if project is None:
             raise NotFoundError(f"project {job.project_id!r} no longer exists")
         return project
+
+
+async def _wait(event: asyncio.Event, seconds: float) -> None:
+    """Wait until ``event`` is set or ``seconds`` pass, whichever is first.
+
+    ``asyncio.timeout`` rather than ``asyncio.wait_for``: on Python 3.11, ``wait_for`` can
+    swallow a cancellation that arrives just as the event is set, and a dispatcher that
+    missed its cancellation would keep :meth:`JobRunner.stop` waiting forever.
+    """
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
