@@ -14,6 +14,7 @@ song is :func:`bandmate.music.demo.demo_song` stored as a MIDI blob.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -21,6 +22,7 @@ import uvicorn
 from fastapi import FastAPI
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
+from starlette.types import Receive, Scope, Send
 
 import bandmate
 from bandmate.formats.midi import write_midi
@@ -150,6 +152,30 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     return app
 
 
+_SYNC_SOCKET = re.compile(r"/api/projects/[^/]+/sync")
+
+
+class SyncSocketsFirst:
+    """Hands sync WebSocket connections straight to the app's router.
+
+    Every middleware of the app passes WebSockets through untouched, yet each would keep a
+    coroutine frame alive for as long as the connection lives; with thousands of idle
+    members per server those frames are a good part of what a connection costs. The sync
+    route checks the origin, the session and the membership itself (see
+    :mod:`bandmate.server.routes_sync`). Everything else goes through the whole app.
+    """
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket" and _SYNC_SOCKET.fullmatch(scope["path"]):
+            scope["app"] = self.app
+            await self.app.router(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
 def build_server(settings: Settings) -> uvicorn.Server:
     """A uvicorn server for the app, with Bandmate's JSON logging.
 
@@ -158,7 +184,7 @@ def build_server(settings: Settings) -> uvicorn.Server:
     """
     configure_logging(settings.log_level)
     config = uvicorn.Config(
-        create_app(settings),
+        SyncSocketsFirst(create_app(settings)),
         host=settings.host,
         port=settings.port,
         log_config=None,
@@ -166,6 +192,9 @@ def build_server(settings: Settings) -> uvicorn.Server:
         proxy_headers=True,
         server_header=False,
         ws_max_size=settings.max_body_bytes,
+        # Song updates are small binary CRDT frames that barely compress; deflate would cost
+        # CPU per frame and a compressor per connection (the Node y-websocket server has it off).
+        ws_per_message_deflate=False,
         # Open job event streams (SSE) would hold a shutdown until their jobs end.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
