@@ -154,6 +154,23 @@ async def test_same_seed_same_alternatives(app: FastAPI, make_client: ClientFact
         assert alt["label"] == " | ".join(c["symbol"] for c in alt["chords"])
 
 
+async def test_idiom_styles_reach_the_chord_api(app: FastAPI, make_client: ClientFactory) -> None:
+    pid, clients = await _project(app, make_client, melody_song(chords=()))
+    body = {"kind": "progression", "bars": 12, "seed": 4, "alternatives": 2, "style": "Blues"}
+    blues = await clients["viewer"].post(f"/api/projects/{pid}/suggestions", json=body)
+    assert blues.status_code == 200, blues.text
+    for alt in blues.json()["alternatives"]:
+        roots = [parse_chord(c["symbol"]).root for c in alt["chords"]]
+        assert roots[0] == roots[2] == roots[6] == "C"  # a 12-bar blues in C
+        assert roots[4] == roots[5] == "F"
+        assert roots[8] == "G"
+    body = {"kind": "chords", "alternatives": 3, "style": "jazz"}
+    jazz = await clients["viewer"].post(f"/api/projects/{pid}/suggestions", json=body)
+    assert jazz.status_code == 200, jazz.text
+    kinds = await clients["viewer"].get("/api/assist/kinds")
+    assert "jazz" in next(k for k in kinds.json() if k["kind"] == "chords")["styles"]
+
+
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 async def test_a_bass_line_goes_in_as_a_new_track_through_the_open_room(
     app: FastAPI, make_client: ClientFactory
@@ -285,7 +302,7 @@ BAD_ASKS: list[tuple[dict[str, object], str]] = [
     ({"kind": "chords", "alternatives": 0}, "alternatives"),
     ({"kind": "chords", "temperature": 0}, "temperature"),
     ({"kind": "chords", "temperature": "hot"}, "temperature"),
-    ({"kind": "chords", "style": "rock"}, "style="),
+    ({"kind": "chords", "style": "polka"}, "style="),
     ({"kind": "bass", "style": "bach"}, "style="),
     ({"kind": "harmony", "style": "pop"}, "style="),
     ({"kind": "chords", "bars": 1000}, "bars"),
@@ -422,7 +439,7 @@ async def test_non_members_and_anonymous(app: FastAPI, make_client: ClientFactor
         "chords", "progression", "harmony", "melody", "solo", "bass", "drums", "backing"
     ]  # fmt: skip
     assert "rock" in kinds[5]["styles"]
-    assert kinds[0]["styles"] == ["bach", "monteverdi"]
+    assert kinds[0]["styles"] == ["bach", "monteverdi", "pop", "rock", "jazz", "blues"]
 
 
 def _random_value(rng: random.Random) -> object:

@@ -15,7 +15,13 @@ This package is the only one in Bandmate that imports torch.
 from __future__ import annotations
 
 from bandmate.assist.band.styles import STYLES as BAND_STYLES
-from bandmate.assist.chords.suggest import ChordSuggestion, suggest_next_chords, suggest_progression
+from bandmate.assist.chords.idioms import IDIOM_ALIASES as CHORD_STYLE_ALIASES
+from bandmate.assist.chords.suggest import (
+    CHORD_STYLES,
+    ChordSuggestion,
+    suggest_next_chords,
+    suggest_progression,
+)
 from bandmate.assist.dataset import STYLES
 from bandmate.assist.errors import AssistError
 from bandmate.assist.harmony.harmonize import harmonize_melody
@@ -32,6 +38,8 @@ from bandmate.assist.request import PARTS, Part, PartRequest, PartSuggestion, ap
 
 __all__ = [
     "BAND_STYLES",
+    "CHORD_STYLES",
+    "CHORD_STYLE_ALIASES",
     "PARTS",
     "STYLES",
     "AssistError",

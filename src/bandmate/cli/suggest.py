@@ -34,7 +34,10 @@ CHORD_MODELS = ("transformer", "ngram")
 SongIn = Annotated[Path, typer.Argument(help="A song file (.mid, .musicxml, .abc)")]
 SongOut = Annotated[Path, typer.Option("--output", "-o", help="Where to write the song")]
 Seed = Annotated[int | None, typer.Option(help="The same seed gives the same answer")]
-Style = Annotated[str | None, typer.Option(help="A trained style: bach or monteverdi")]
+Style = Annotated[
+    str | None,
+    typer.Option(help="bach or monteverdi (trained), or pop, rock, jazz, blues (idiom library)"),
+]
 ModelOpt = Annotated[str, typer.Option(help="transformer, or the ngram baseline")]
 
 

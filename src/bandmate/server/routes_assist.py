@@ -254,7 +254,7 @@ def _at_bar(song: Song, body: SuggestionsIn) -> int:
 def _next_chords(song: Song, body: SuggestionsIn) -> list[AlternativeIO]:
     from bandmate import assist
 
-    _check_style("chords", body.style, assist.STYLES)
+    _check_style("chords", body.style, (*assist.CHORD_STYLES, *assist.CHORD_STYLE_ALIASES))
     bar = _at_bar(song, body)
     tempo_map = TempoMap.from_song(song)
     tick, length = tempo_map.bar_start_tick(bar), tempo_map.bar_length(bar)
@@ -283,7 +283,7 @@ def _next_chords(song: Song, body: SuggestionsIn) -> list[AlternativeIO]:
 def _progressions(song: Song, body: SuggestionsIn) -> list[AlternativeIO]:
     from bandmate import assist
 
-    _check_style("progression", body.style, assist.STYLES)
+    _check_style("progression", body.style, (*assist.CHORD_STYLES, *assist.CHORD_STYLE_ALIASES))
     base = body.seed if body.seed is not None else secrets.randbits(48)
     out = []
     for i in range(body.alternatives):
@@ -453,7 +453,9 @@ async def current_song(request: Request, studio: Studio, project: Project) -> _C
 def _kind_list() -> list[KindOut]:
     from bandmate import assist
 
-    out = [KindOut(kind=k, styles=list(assist.STYLES), writes="chords") for k in CHORD_KINDS[:2]]
+    out = [
+        KindOut(kind=k, styles=list(assist.CHORD_STYLES), writes="chords") for k in CHORD_KINDS[:2]
+    ]
     out.append(KindOut(kind="harmony", styles=[], writes="chords"))
     for part in assist.PARTS:
         styles = [] if part in ("melody", "solo") else list(assist.BAND_STYLES)
