@@ -23,6 +23,7 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -226,7 +227,17 @@ def main() -> None:
             *("-g", "1.0", "-r", "44100", "-o", "synth.cpu-cores=1", "-T", "wav"),
             *("-F", str(theirs_wav), str(soundfont), str(folder / "song.mid")),
         ]
+        # The command line against the command line: a fresh process that imports, loads the
+        # SoundFont, reads the MIDI file, renders and writes, as FluidSynth's run does.
+        cli = [
+            *("taskset", "-c", str(args.core), sys.executable, "-m", "bandmate.cli.main"),
+            *("render", str(folder / "song.mid"), "-o", str(folder / "cli.wav")),
+            *("--soundfont", str(soundfont)),
+        ]
         runners: dict[str, Callable[[], object]] = {
+            "ours, CLI (fresh process)": lambda: subprocess.run(
+                cli, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            ),
             "ours, load": lambda: SoundFont(read_sf2(soundfont)),
             "ours, render": lambda: render_song(song, soundfont=soundfont),
             "ours, render + write": lambda: render_to_file(song, ours_wav, soundfont=soundfont),
@@ -246,6 +257,7 @@ def main() -> None:
         line("ours, render only", median["ours, render"])
         line("ours, render + write", median["ours, render + write"])
         line("ours, load + render + write", median["ours, load"] + median["ours, render + write"])
+        line("ours, CLI (fresh process)", median["ours, CLI (fresh process)"])
         line("tinysoundfont, render only", median["tinysoundfont, render"])
         tsf = _round_ratio(times, "ours, render", "tinysoundfont, render", 1.0)
         print(f"ratio ours/tinysoundfont (render only, time): {tsf:.2f}")

@@ -288,3 +288,29 @@ def test_fuzzed_fonts_fail_only_with_render_errors(
                     assert region.start <= region.loop_start <= region.loop_end <= region.end
     except RenderError:
         pass
+
+
+def test_a_lazy_read_converts_only_what_is_asked_and_the_same_as_a_full_one() -> None:
+    path = bundled_soundfont()
+    full = read_sf2(path)
+    lazy = read_sf2(path, lazy=True)
+    assert lazy.frames == full.frames
+    middle = GUARD_FRAMES + full.frames // 2
+    assert not np.any(lazy.samples[middle : middle + 1000])  # nothing converted yet
+    lazy.ensure(middle, middle + 1000)
+    np.testing.assert_array_equal(
+        lazy.samples[middle : middle + 1000], full.samples[middle : middle + 1000]
+    )
+    lazy.ensure(0, len(lazy.samples))
+    np.testing.assert_array_equal(lazy.samples, full.samples)
+
+
+def test_a_lazy_read_of_a_truncated_file_is_refused(tmp_path: Path) -> None:
+    data = build_sf2(
+        [Sample(np.array([1000, -1000, 0, 0] * 50, np.int16))], [[Zone(0)]], [Preset(0, 0, 0)]
+    )
+    smpl_at = data.index(b"smpl")
+    path = tmp_path / "cut.sf2"
+    path.write_bytes(data[: smpl_at + 20])
+    with pytest.raises(RenderError, match="does not fit|truncated"):
+        read_sf2(path, lazy=True)

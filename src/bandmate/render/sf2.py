@@ -13,6 +13,7 @@ objects by :mod:`bandmate.render.zones`; this module only reads the tables.
 
 from __future__ import annotations
 
+import mmap
 import os
 import struct
 from dataclasses import dataclass
@@ -102,11 +103,65 @@ class SoundFontData:
     instrument_bags: npt.NDArray[np.void]
     instrument_gens: npt.NDArray[np.void]
     sample_headers: npt.NDArray[np.void]
+    source: LazySamples | None = None
 
     @property
     def frames(self) -> int:
         """Sample frames in the file (without the guards)."""
         return len(self.samples) - 2 * GUARD_FRAMES
+
+    def ensure(self, low: int, high: int) -> None:
+        """Make ``samples[low:high]`` hold the file's frames (read lazily: see :func:`read_sf2`)."""
+        if self.source is not None:
+            self.source.ensure(low - GUARD_FRAMES, high - GUARD_FRAMES)
+
+
+class LazySamples:
+    """A file's frames, converted to float32 on demand a block at a time.
+
+    Converting all of FluidR3's 74 million frames costs a fresh process most of a
+    second (mostly first-touch page faults of 300 MB); a song plays a few of its presets.
+    The 16-bit (and 24-bit) frames stay memory-mapped from the file.
+    """
+
+    BLOCK = 4096
+
+    def __init__(
+        self,
+        raw: npt.NDArray[np.int16],
+        low: npt.NDArray[np.uint8] | None,
+        out: npt.NDArray[np.float32],
+    ) -> None:
+        self._raw = raw
+        self._low = low
+        self._out = out
+        self._done = np.zeros(-(-len(raw) // self.BLOCK), dtype=bool)
+
+    def ensure(self, low: int, high: int) -> None:
+        """Convert the file frames ``low:high`` (clipped to the file) if not done yet."""
+        low, high = max(low, 0), min(high, len(self._raw))
+        if high <= low:
+            return
+        first, last = low // self.BLOCK, (high - 1) // self.BLOCK + 1
+        if self._done[first:last].all():
+            return
+        start, stop = first * self.BLOCK, min(last * self.BLOCK, len(self._raw))
+        _convert(
+            self._raw[start:stop],
+            None if self._low is None else self._low[start:stop],
+            self._out[start:stop],
+        )
+        self._done[first:last] = True
+
+
+def _convert(
+    raw: npt.NDArray[np.int16], low: npt.NDArray[np.uint8] | None, out: npt.NDArray[np.float32]
+) -> None:
+    if low is not None:
+        wide = raw.astype(np.int32) * 256 + low
+        np.multiply(wide, np.float32(1.0 / 8_388_608.0), out=out, casting="unsafe")
+    else:
+        np.multiply(raw, np.float32(1.0 / 32_768.0), out=out, casting="unsafe")
 
 
 def _fail(path: Path, message: str) -> RenderError:
@@ -191,29 +246,51 @@ def _check_bags(
 
 
 def _read_samples(
-    stream: BinaryIO, smpl: tuple[int, int], sm24: tuple[int, int] | None, path: Path
-) -> npt.NDArray[np.float32]:
+    stream: BinaryIO,
+    smpl: tuple[int, int],
+    sm24: tuple[int, int] | None,
+    path: Path,
+    *,
+    lazy: bool,
+) -> tuple[npt.NDArray[np.float32], LazySamples | None]:
     offset, size = smpl
     frames = size // 2
-    stream.seek(offset)
-    raw = np.frombuffer(_read_exact(stream, 2 * frames, path, "sdta chunk 'smpl'"), "<i2")
     samples = np.zeros(GUARD_FRAMES + frames + GUARD_FRAMES, dtype=np.float32)
     data = samples[GUARD_FRAMES : GUARD_FRAMES + frames]
-    if sm24 is not None and sm24[1] in (frames, frames + (frames & 1)):
+    wide = sm24 is not None and sm24[1] in (frames, frames + (frames & 1))
+    if lazy:
+        stream.seek(0, os.SEEK_END)
+        length = stream.tell()
+        if offset + 2 * frames > length or (
+            wide and sm24 is not None and sm24[0] + frames > length
+        ):
+            raise _fail(path, "sdta chunk 'smpl' is truncated")
+        if frames == 0:
+            return samples, None
+        mapped = mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ)
+        raw = np.frombuffer(mapped, "<i2", count=frames, offset=offset)
+        low = (
+            np.frombuffer(mapped, np.uint8, count=frames, offset=sm24[0]) if wide and sm24 else None
+        )
+        return samples, LazySamples(raw, low, data)
+    stream.seek(offset)
+    raw = np.frombuffer(_read_exact(stream, 2 * frames, path, "sdta chunk 'smpl'"), "<i2")
+    low = None
+    if wide and sm24 is not None:
         stream.seek(sm24[0])
         low = np.frombuffer(_read_exact(stream, frames, path, "sdta chunk 'sm24'"), np.uint8)
-        wide = raw.astype(np.int32) * 256 + low
-        np.multiply(wide, np.float32(1.0 / 8_388_608.0), out=data, casting="unsafe")
-    else:
-        np.multiply(raw, np.float32(1.0 / 32_768.0), out=data, casting="unsafe")
-    return samples
+    _convert(raw, low, data)
+    return samples, None
 
 
-def read_sf2(path: str | os.PathLike[str]) -> SoundFontData:
+def read_sf2(path: str | os.PathLike[str], *, lazy: bool = False) -> SoundFontData:
     """Read and check a SoundFont 2 file.
 
     Args:
         path: The ``.sf2`` file.
+        lazy: Leave the frames memory-mapped and convert them when
+            :meth:`SoundFontData.ensure` asks (the renderer does, region by region);
+            otherwise every frame is converted now.
 
     Returns:
         Its tables and samples.
@@ -226,12 +303,12 @@ def read_sf2(path: str | os.PathLike[str]) -> SoundFontData:
     file = Path(path)
     try:
         with file.open("rb") as stream:
-            return _read(stream, file)
+            return _read(stream, file, lazy=lazy)
     except OSError as exc:
         raise RenderError(f"soundfont={str(file)!r} cannot be read: {exc}") from exc
 
 
-def _read(stream: BinaryIO, path: Path) -> SoundFontData:
+def _read(stream: BinaryIO, path: Path, *, lazy: bool = False) -> SoundFontData:
     stream.seek(0, os.SEEK_END)
     length = stream.tell()
     stream.seek(0)
@@ -275,7 +352,7 @@ def _read(stream: BinaryIO, path: Path) -> SoundFontData:
         raise _fail(path, "preset modulator indices run past the 'pmod' chunk")
     if tables["ibag"]["mod"].astype(np.int64)[-1] > len(tables["imod"]) - 1:
         raise _fail(path, "instrument modulator indices run past the 'imod' chunk")
-    samples = _read_samples(stream, sdta["smpl"], sdta.get("sm24"), path)
+    samples, source = _read_samples(stream, sdta["smpl"], sdta.get("sm24"), path, lazy=lazy)
     _check_sample_headers(path, tables["shdr"], len(samples) - 2 * GUARD_FRAMES)
     return SoundFontData(
         path=path,
@@ -288,6 +365,7 @@ def _read(stream: BinaryIO, path: Path) -> SoundFontData:
         instrument_bags=tables["ibag"],
         instrument_gens=tables["igen"],
         sample_headers=tables["shdr"],
+        source=source,
     )
 
 

@@ -317,6 +317,7 @@ class SoundFont:
         start, end, loop_start, loop_end = (
             GUARD_FRAMES + x for x in (start, end, loop_start, loop_end)
         )
+        self.data.ensure(start - 1, end + 2)  # what this region plays and interpolates
         root = values[ROOT_KEY] if 0 <= values[ROOT_KEY] <= 127 else int(header["pitch"])
         if not 0 <= root <= 127:
             root = 60  # "unpitched" samples (255) play at their recorded pitch on middle C
@@ -368,5 +369,5 @@ def load_soundfont(path: str | os.PathLike[str]) -> SoundFont:
         font = _cache.get(key)
         if font is None:
             _cache.clear()  # free the old samples before reading the new ones
-            font = _cache[key] = SoundFont(read_sf2(file))
+            font = _cache[key] = SoundFont(read_sf2(file, lazy=True))
     return font
