@@ -1,4 +1,4 @@
-"""Builds Bandmate's one C extension, the SoundFont synthesizer's voice loop.
+"""Builds Bandmate's C extensions: the SoundFont synthesizer's voice loop and the K-weighting.
 
 Everything else about the package lives in pyproject.toml; setuptools reads both.
 """
@@ -19,6 +19,13 @@ setup(
             "bandmate.render._voices",
             sources=["src/bandmate/render/_voices.c"],
             extra_compile_args=COMPILE_ARGS,
-        )
+        ),
+        # The K-weighting of a stereo pair: FMA contraction off, so that it computes
+        # exactly what scipy.signal.sosfilt does.
+        Extension(
+            "bandmate.master._kweight",
+            sources=["src/bandmate/master/_kweight.c"],
+            extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"],
+        ),
     ]
 )

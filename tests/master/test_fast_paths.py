@@ -145,3 +145,22 @@ def test_apply_gains_equals_sample_gains_bit_for_bit(block: int) -> None:
             gain_db = rng.normal(size=blocks) * 3.0
             expected = audio * sample_gains(gain_db, block, length)[:, np.newaxis]
             assert np.array_equal(apply_gains(audio, gain_db, block), expected)
+
+
+def test_the_k_weighting_kernel_equals_sosfilt_bit_for_bit() -> None:
+    from bandmate.master import _kweight, loudness
+    from bandmate.master.weighting import k_weighting_sos
+
+    rng = np.random.default_rng(11)
+    audio = rng.normal(size=(100_003, 2)) * 0.3
+    audio[5000] = [1.5, -2.0]  # the peak
+    sos = k_weighting_sos(48_000)
+    expected, _ = loudness._pair_power_scipy(audio, sos, 1.41, peak=False)
+    power = np.empty(len(audio))
+    state = np.zeros(8)
+    assert _kweight.pair_power(audio, sos, 1.41, state, power) == 2.0
+    assert np.array_equal(power, expected)
+    with pytest.raises(ValueError, match="need samples"):
+        _kweight.pair_power(audio, sos, 1.0, state, power[:-1])
+    with pytest.raises(TypeError, match="float64"):
+        _kweight.pair_power(audio.astype(np.float32), sos, 1.0, state, power)

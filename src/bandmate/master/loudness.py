@@ -31,6 +31,7 @@ import scipy.signal
 from numpy.typing import NDArray
 
 from bandmate.errors import MasterError
+from bandmate.master import _kweight
 from bandmate.master._blas import one_blas_thread
 from bandmate.master._checks import check_audio, check_sample_rate
 from bandmate.master.truepeak import (
@@ -310,6 +311,27 @@ def _pair_power(
     samples: NDArray[np.float64], sos: NDArray[np.float64], weight: float, *, peak: bool
 ) -> tuple[NDArray[np.float64], float]:
     """:func:`_power_and_peak` of two channels with the same weight (a stereo pair).
+
+    One pass of a small C kernel (:mod:`bandmate.master._kweight`) reads each frame once,
+    filters both channels with the same arithmetic as ``scipy.signal.sosfilt`` and writes
+    the pair's weighted power, and takes the sample peak on the way (``peak`` only says
+    whether the caller wants it).
+    """
+    frames = np.ascontiguousarray(samples, dtype=np.float64)
+    power = np.empty(len(frames), dtype=np.float64)
+    state = np.zeros(8, dtype=np.float64)
+    coefficients = np.ascontiguousarray(sos, dtype=np.float64)
+    if len(coefficients) != 2:  # the kernel knows K-weighting's two biquads only
+        return _pair_power_scipy(frames, coefficients, weight, peak=peak)
+    highest = _kweight.pair_power(frames, coefficients, weight, state, power)
+    return power, highest if peak else 0.0
+
+
+def _pair_power_scipy(
+    samples: NDArray[np.float64], sos: NDArray[np.float64], weight: float, *, peak: bool
+) -> tuple[NDArray[np.float64], float]:
+    """:func:`_pair_power` through ``scipy.signal.sosfilt``: the reference the kernel
+    matches, and the path for filters of other lengths.
 
     The frames are read as complex numbers ``L + iR`` (a view, no copy): filtering them
     with the real K-weighting filter filters both channels in one pass, with the same
