@@ -51,38 +51,28 @@ from bandmate.jam.take import Take
 from bandmate.jam.uploads import StemUploads
 from bandmate.server.routes_sync import rooms_of, seed_update
 from bandmate.server.schemas import ErrorOut
-from bandmate.server.security import SESSION_COOKIE, origin_allowed
 from bandmate.server.services import Studio, StudioDep, UserDep, studio_of
+from bandmate.server.sockets import admit, close_quietly, serve_both
 from bandmate.store.errors import ConflictError, NotFoundError
 from bandmate.store.records import Project, Role
+from bandmate.sync.limits import CloseCode
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["jam"])
 
-GOING_AWAY = 1001
-UNSUPPORTED_DATA = 1003
-TOO_BIG = 1009
-INTERNAL = 1011
-TRY_AGAIN_LATER = 1013
-BAD_MESSAGE = 4400
-NOT_SIGNED_IN = 4401
-FORBIDDEN = 4403
-NOT_FOUND = 4404
 SPOOFED = 4409
-FLOOD = 4429
+"""A message that claims another player's id (the jam's one code besides the sync ones)."""
 
 CLOSE_CODES: tuple[tuple[type[Exception], int], ...] = (
-    (JamTooBigError, TOO_BIG),
-    (JamFloodError, FLOOD),
+    (JamTooBigError, CloseCode.TOO_BIG),
+    (JamFloodError, CloseCode.FLOOD),
     (SpoofError, SPOOFED),
-    (JamDeniedError, FORBIDDEN),
-    (JamProtocolError, BAD_MESSAGE),
-    (JamError, BAD_MESSAGE),
+    (JamDeniedError, CloseCode.FORBIDDEN),
+    (JamProtocolError, CloseCode.BAD_MESSAGE),
+    (JamError, CloseCode.BAD_MESSAGE),
 )
 """Most specific first; anything else is 1011 with a generic reason (and logged)."""
-
-SEND_CLOSE_TIMEOUT_S = 5.0
 
 
 def close_of(exc: Exception) -> tuple[int, str]:
@@ -90,7 +80,7 @@ def close_of(exc: Exception) -> tuple[int, str]:
     for family, code in CLOSE_CODES:
         if isinstance(exc, family):
             return code, str(exc)
-    return INTERNAL, "internal server error"
+    return CloseCode.INTERNAL, "internal server error"
 
 
 def install(app: FastAPI, studio: Studio) -> JamRooms:
@@ -133,25 +123,16 @@ async def close_jams(app: FastAPI) -> None:
 @router.websocket("/api/projects/{project_id}/jam")
 async def jam_socket(websocket: WebSocket, project_id: str) -> None:
     """One member's live connection to a project's jam room."""
+    admitted = await admit(websocket, project_id)
+    if admitted is None:
+        return
+    user, access = admitted
     studio = studio_of(websocket.app)
     jams = jams_of(websocket.app)
-    if not origin_allowed(websocket.scope, studio.settings.allowed_origins):
-        await websocket.close(FORBIDDEN, "origin not allowed")  # HTTP 403
-        return
-    await websocket.accept()
-    user = await studio.accounts.user_for_token(websocket.cookies.get(SESSION_COOKIE))
-    if user is None:
-        await _close(websocket, NOT_SIGNED_IN, "sign in first: no valid session")
-        return
-    try:
-        access = await studio.projects.access(user, project_id)
-    except NotFoundError as exc:
-        await _close(websocket, NOT_FOUND, str(exc))
-        return
     try:
         player = jams.join(project_id, user.id, user.username, can_play=can_edit(access.role))
     except JamError as exc:
-        await _close(websocket, TRY_AGAIN_LATER, str(exc))
+        await close_quietly(websocket, CloseCode.TRY_AGAIN_LATER, str(exc))
         return
     room = jams.get(project_id)
     assert room is not None  # it has a player: this one
@@ -160,7 +141,7 @@ async def jam_socket(websocket: WebSocket, project_id: str) -> None:
         # Read the role again now that membership events reach this player (as sync does).
         role = await studio.projects.role_of(project_id, user.id)
         if role is None:
-            player.outbox.close(NOT_FOUND, f"project_id={project_id!r} does not exist")
+            player.outbox.close(CloseCode.NOT_FOUND, f"project_id={project_id!r} does not exist")
         else:
             player.can_play = can_edit(role)
         await _serve(websocket, room, player, access.project)
@@ -184,21 +165,11 @@ def _ice_servers(studio: Studio, user_id: str) -> list[dict[str, object]]:
 
 
 async def _serve(websocket: WebSocket, room: JamRoom, player: Player, project: Project) -> None:
-    sender = asyncio.create_task(_send(websocket, room, player))
-    receiver = asyncio.create_task(_receive(websocket, room, player, project))
-    try:
-        await asyncio.wait((sender, receiver), return_when=asyncio.FIRST_COMPLETED)
-        if receiver.done() and player.outbox.closing is not None:
-            await asyncio.wait((sender,), timeout=SEND_CLOSE_TIMEOUT_S)
-    finally:
-        for task in (sender, receiver):
-            task.cancel()
-        await asyncio.gather(sender, receiver, return_exceptions=True)
-
-
-async def _close(websocket: WebSocket, code: int, reason: str) -> None:
-    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # already gone
-        await websocket.close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+    await serve_both(
+        _send(websocket, room, player),
+        _receive(websocket, room, player, project),
+        lambda: player.outbox.closing is not None,
+    )
 
 
 async def _send(websocket: WebSocket, room: JamRoom, player: Player) -> None:
@@ -223,7 +194,7 @@ async def _receive(websocket: WebSocket, room: JamRoom, player: Player, project:
             return
         text = message.get("text")
         if text is None:
-            player.outbox.close(UNSUPPORTED_DATA, "frames must be JSON text, not binary")
+            player.outbox.close(CloseCode.UNSUPPORTED_DATA, "frames must be JSON text, not binary")
             return
         try:
             takes = room.receive(player, text, received_ms=received_ms)
@@ -232,7 +203,7 @@ async def _receive(websocket: WebSocket, room: JamRoom, player: Player, project:
             continue
         except Exception as exc:
             code, reason = close_of(exc)
-            if code == INTERNAL:
+            if code == CloseCode.INTERNAL:
                 log.exception("jam message failed", extra={"project_id": room.project_id})
             player.outbox.close(code, reason)
             return

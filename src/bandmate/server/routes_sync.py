@@ -27,7 +27,6 @@ update is logged with no author (the system).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from dataclasses import replace
@@ -41,8 +40,8 @@ from bandmate.auth.projects import can_edit
 from bandmate.errors import BandmateError
 from bandmate.formats.midi import read_midi
 from bandmate.music.song import Song
-from bandmate.server.security import SESSION_COOKIE, origin_allowed
 from bandmate.server.services import Studio, studio_of
+from bandmate.server.sockets import admit, close_quietly, serve_both
 from bandmate.store.errors import NotFoundError
 from bandmate.store.records import Project, Role
 from bandmate.sync.document import song_to_doc
@@ -72,9 +71,6 @@ CLOSE_CODES: tuple[tuple[type[Exception], CloseCode], ...] = (
     (NotFoundError, CloseCode.NOT_FOUND),
 )
 """Most specific first; anything else is 1011 with a generic reason (and logged)."""
-
-SEND_CLOSE_TIMEOUT_S = 5.0
-"""How long a connection that stopped reading may hold up its own close."""
 
 
 def close_of(exc: Exception) -> tuple[CloseCode, str]:
@@ -138,21 +134,12 @@ async def seed_update(studio: Studio, project: Project) -> bytes:
 async def sync_socket(websocket: WebSocket) -> None:
     """One member's live connection to a project's song document (at :data:`SYNC_PATH`)."""
     project_id: str = websocket.path_params["project_id"]
+    admitted = await admit(websocket, project_id)
+    if admitted is None:
+        return
+    user, access = admitted
     studio = studio_of(websocket.app)
     rooms = rooms_of(websocket.app)
-    if not origin_allowed(websocket.scope, studio.settings.allowed_origins):
-        await websocket.close(CloseCode.FORBIDDEN, "origin not allowed")  # HTTP 403
-        return
-    await websocket.accept()
-    user = await studio.accounts.user_for_token(websocket.cookies.get(SESSION_COOKIE))
-    if user is None:
-        await _close(websocket, CloseCode.NOT_SIGNED_IN, "sign in first: no valid session")
-        return
-    try:
-        access = await studio.projects.access(user, project_id)
-    except NotFoundError as exc:
-        await _close(websocket, CloseCode.NOT_FOUND, str(exc))
-        return
     acks = websocket.query_params.get("ack") == "1"
     member = rooms.new_member(user.id, can_edit=can_edit(access.role), acks=acks)
     try:
@@ -161,7 +148,7 @@ async def sync_socket(websocket: WebSocket) -> None:
     except Exception as exc:
         code, reason = close_of(exc)
         log.exception("room %s did not open", project_id, extra={"project_id": project_id})
-        await _close(websocket, code, reason)
+        await close_quietly(websocket, code, reason)
         return
     try:
         # Read the role again now that membership events reach this member: a change that
@@ -177,22 +164,11 @@ async def sync_socket(websocket: WebSocket) -> None:
 
 
 async def _serve(websocket: WebSocket, room: Room, member: Member) -> None:
-    sender = asyncio.create_task(_send(websocket, member))
-    receiver = asyncio.create_task(_receive(websocket, room, member))
-    try:
-        await asyncio.wait((sender, receiver), return_when=asyncio.FIRST_COMPLETED)
-        if receiver.done() and member.outbox.closing is not None:
-            # The receiver asked to close: let the sender send what is ahead of the close.
-            await asyncio.wait((sender,), timeout=SEND_CLOSE_TIMEOUT_S)
-    finally:
-        for task in (sender, receiver):
-            task.cancel()
-        await asyncio.gather(sender, receiver, return_exceptions=True)
-
-
-async def _close(websocket: WebSocket, code: int, reason: str) -> None:
-    with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # already gone
-        await websocket.close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+    await serve_both(
+        _send(websocket, member),
+        _receive(websocket, room, member),
+        lambda: member.outbox.closing is not None,
+    )
 
 
 async def _send(websocket: WebSocket, member: Member) -> None:
