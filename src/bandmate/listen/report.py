@@ -14,32 +14,19 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 import os
-import warnings
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from numpy.typing import NDArray
 
 from bandmate.listen.result import AudioAnalysis
 from bandmate.listen.tonal import PITCH_NAMES
+from bandmate.master.plots import figure_png
 
-_DPI = 110
 _ACCENT = "#d9480f"
 _INK = "#495057"
-
-
-def _png(figure: Figure) -> bytes:
-    buffer = io.BytesIO()
-    FigureCanvasAgg(figure)
-    with warnings.catch_warnings():
-        # matplotlib may warn about glyphs or font caches; a chart is still drawn.
-        warnings.simplefilter("ignore")
-        figure.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
-    return buffer.getvalue()
 
 
 def waveform_chart(analysis: AudioAnalysis, mono: NDArray[np.floating], rate: float) -> bytes:
@@ -66,7 +53,7 @@ def waveform_chart(analysis: AudioAnalysis, mono: NDArray[np.floating], rate: fl
     axes.set_xlabel("time (s); beats grey, downbeats red")
     axes.set_ylabel("amplitude")
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def chroma_chart(analysis: AudioAnalysis) -> bytes:
@@ -91,7 +78,7 @@ def chroma_chart(analysis: AudioAnalysis) -> bytes:
     axes.set_xlabel("time (s)")
     axes.set_title("chroma by beat, with the chords", fontsize=9)
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def loudness_chart(analysis: AudioAnalysis) -> bytes:
@@ -110,7 +97,7 @@ def loudness_chart(analysis: AudioAnalysis) -> bytes:
     axes.grid(alpha=0.3)
     axes.legend(loc="lower right", fontsize=8)
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def mood_chart(analysis: AudioAnalysis) -> bytes:
@@ -128,7 +115,7 @@ def mood_chart(analysis: AudioAnalysis) -> bytes:
     axes.set_xlabel("valence")
     axes.set_ylabel("arousal")
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def render_charts(

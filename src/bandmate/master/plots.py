@@ -31,7 +31,8 @@ def _values(series: list[float | None]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in series], dtype=np.float64)
 
 
-def _png(figure: Figure) -> bytes:
+def figure_png(figure: Figure) -> bytes:
+    """A matplotlib figure as PNG bytes, on a white background (the report's charts)."""
     buffer = io.BytesIO()
     FigureCanvasAgg(figure)
     with warnings.catch_warnings():
@@ -61,7 +62,7 @@ def loudness_chart(report: MasterReport) -> bytes:
     if not report.short_term_after:
         axes.text(0.5, 0.5, "shorter than one 3 s window", ha="center", transform=axes.transAxes)
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def spectrum_chart(report: MasterReport) -> bytes:
@@ -89,7 +90,7 @@ def spectrum_chart(report: MasterReport) -> bytes:
     handles = axes.get_legend_handles_labels()[0] + eq_axes.get_legend_handles_labels()[0]
     axes.legend(handles=handles, loc="lower left", fontsize=8)
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def levels_chart(report: MasterReport) -> bytes:
@@ -115,7 +116,7 @@ def levels_chart(report: MasterReport) -> bytes:
     axes.grid(alpha=0.3, axis="y")
     axes.legend(fontsize=8)
     figure.tight_layout()
-    return _png(figure)
+    return figure_png(figure)
 
 
 def render_charts(report: MasterReport) -> dict[str, bytes]:

@@ -112,7 +112,7 @@ def render_to_file(
     if peak > 0.0:
         gain_db = SAFETY_PEAK_DBFS - peak
         audio *= np.float32(10.0 ** (gain_db / 20.0))
-        peak = peak_dbfs(audio)
+        peak += gain_db  # the scaled peak, without another pass over the audio
     written = write_audio(
         path, audio, sample_rate, format=format, bit_depth=bit_depth, quality=quality
     )
