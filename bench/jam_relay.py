@@ -44,38 +44,11 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _procs import cpu_seconds, free_port, pinner, raise_nofile
+
 ROOT = Path(__file__).resolve().parent.parent
 SEQ_RE = re.compile(r'"n":\s*(\d+)')
 SLOTS = 20  # players are spread over this many phases of one send period
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` (all its threads), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def raise_nofile() -> None:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def pinner(core: int | None) -> Any:
-    def pin() -> None:
-        if core is not None:
-            os.sched_setaffinity(0, {core})
-        raise_nofile()
-
-    return pin
 
 
 # --------------------------------------------------------------------------- servers

@@ -52,52 +52,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _procs import cpu_seconds, free_port, pinner, raise_nofile, rss_bytes
+
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SERVER = ROOT / "bench/peers/node_modules/@y/websocket-server/src/server.js"
 ORIGIN = "http://bench.bandmate.test"
 TOKEN_RE = re.compile(rb"bmk(\d{10})")
 SLOTS = 20  # members are spread over this many phases of one send period
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-# --------------------------------------------------------------------------- /proc helpers
-
-
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of process ``pid`` (all its threads), in seconds."""
-    stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def rss_bytes(pid: int) -> int:
-    """Resident set size of process ``pid``."""
-    return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE
-
-
-def raise_nofile() -> int:
-    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    with contextlib.suppress(ValueError, OSError):
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def pinner(core: int | None) -> Any:
-    if core is None:
-        return None
-
-    def pin() -> None:
-        os.sched_setaffinity(0, {core})
-        raise_nofile()
-
-    return pin
 
 
 # --------------------------------------------------------------------------- our server
