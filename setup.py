@@ -1,4 +1,4 @@
-"""Builds Bandmate's C extensions: the SoundFont synthesizer's voice loop and the K-weighting.
+"""Builds Bandmate's C extensions: the synthesizer's voice loop and three mastering kernels.
 
 Everything else about the package lives in pyproject.toml; setuptools reads both.
 """
@@ -26,6 +26,18 @@ setup(
             "bandmate.master._kweight",
             sources=["src/bandmate/master/_kweight.c"],
             extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"],
+        ),
+        # The limiter's gains per sample: no FMA either, to equal numpy's two roundings.
+        Extension(
+            "bandmate.master._gains",
+            sources=["src/bandmate/master/_gains.c"],
+            extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"],
+        ),
+        # The true-peak interpolator: AVX2 and FMA in one function, chosen at run time.
+        Extension(
+            "bandmate.master._peaks",
+            sources=["src/bandmate/master/_peaks.c"],
+            extra_compile_args=[] if sys.platform == "win32" else ["-O3"],
         ),
     ]
 )

@@ -11,7 +11,7 @@ import soundfile
 from bandmate.errors import MasterError
 from bandmate.master._checks import check_audio
 from bandmate.master.audio_io import read_audio
-from bandmate.master.limiter import sample_gains
+from bandmate.master.limiter import apply_gains, sample_gains
 
 
 @pytest.mark.parametrize("block", [4, 5, 30, 31, 32, 134])
@@ -135,8 +135,6 @@ def test_stereo_k_weighting_as_complex_pairs_is_bit_identical(rate: int) -> None
 
 @pytest.mark.parametrize("block", [4, 5, 31, 134])
 def test_apply_gains_equals_sample_gains_bit_for_bit(block: int) -> None:
-    from bandmate.master.limiter import apply_gains
-
     rng = np.random.default_rng(block + 1)
     for length in (1, 2, block, block + 1, 3 * block - 1, 10 * block - 3, 100_003):
         audio = rng.normal(size=(length, 2))
@@ -145,6 +143,34 @@ def test_apply_gains_equals_sample_gains_bit_for_bit(block: int) -> None:
             gain_db = rng.normal(size=blocks) * 3.0
             expected = audio * sample_gains(gain_db, block, length)[:, np.newaxis]
             assert np.array_equal(apply_gains(audio, gain_db, block), expected)
+
+
+def test_apply_gains_takes_any_channel_count_and_a_strided_input() -> None:
+    rng = np.random.default_rng(5)
+    for channels in (1, 2, 6):
+        audio = rng.normal(size=(10_007, channels))
+        gain_db = rng.normal(size=-(-10_007 // 31)) * 6.0
+        expected = audio * sample_gains(gain_db, 31, len(audio))[:, np.newaxis]
+        assert np.array_equal(apply_gains(audio, gain_db, 31), expected)
+    wide = rng.normal(size=(5_000, 4))
+    gain_db = rng.normal(size=-(-5_000 // 31))
+    expected = wide[:, ::2] * sample_gains(gain_db, 31, 5_000)[:, np.newaxis]
+    assert np.array_equal(apply_gains(wide[:, ::2], gain_db, 31), expected)
+
+
+def test_the_gains_kernel_refuses_mismatched_buffers() -> None:
+    from bandmate.master import _gains
+
+    audio = np.zeros((100, 2))
+    linear, slopes = np.ones(4), np.zeros(3)
+    with pytest.raises(ValueError, match="need audio"):
+        _gains.apply_gains(audio, 2, linear, slopes, 31, 16, np.empty((99, 2)))
+    with pytest.raises(ValueError, match="need audio"):
+        _gains.apply_gains(audio, 2, linear, slopes[:-1], 31, 16, np.empty_like(audio))
+    with pytest.raises(ValueError, match="need audio"):
+        _gains.apply_gains(audio, 3, linear, slopes, 31, 16, np.empty_like(audio))
+    with pytest.raises(TypeError, match="float64"):
+        _gains.apply_gains(audio.astype(np.float32), 2, linear, slopes, 31, 16, audio.copy())
 
 
 def test_the_k_weighting_kernel_equals_sosfilt_bit_for_bit() -> None:

@@ -1,4 +1,4 @@
-"""The interpolator as matrix products equals direct float64 convolution, phase by phase."""
+"""The interpolator (C kernel or matrix products) equals direct float64 convolution."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from bandmate.master import true_peak
+from bandmate.master import _peaks, _polyphase, true_peak
 from bandmate.master._polyphase import HALF_SPAN, block_peaks, interpolator, valid_peak
 from bandmate.master.limiter import block_size, detect_peaks
 from bandmate.master.truepeak import oversampling_factor
@@ -39,6 +39,17 @@ def _direct_valid_peak(x: NDArray[np.float64], factor: int) -> float:
     return float(np.abs(_points(x, factor)[:, HALF_SPAN - 1 : len(x) - HALF_SPAN]).max())
 
 
+@pytest.fixture(params=["kernel", "matrix"])
+def way(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs a test with the C kernel (where this processor has it) and with the matrix
+    products: both ways must give the direct convolution's points."""
+    if request.param == "kernel" and not _peaks.available():
+        pytest.skip("this processor lacks AVX2 and FMA")
+    monkeypatch.setattr(_polyphase, "_KERNEL", request.param == "kernel")
+    return str(request.param)
+
+
+@pytest.mark.usefixtures("way")
 @pytest.mark.parametrize("factor", [2, 4, 6, 23])
 @pytest.mark.parametrize("block", [4, 6, 31, 34, 67])
 def test_block_peaks_equal_direct_convolution(factor: int, block: int) -> None:
@@ -51,6 +62,7 @@ def test_block_peaks_equal_direct_convolution(factor: int, block: int) -> None:
         np.testing.assert_allclose(got, expected, rtol=0, atol=2e-6 * np.abs(x).max())
 
 
+@pytest.mark.usefixtures("way")
 @pytest.mark.parametrize("factor", [2, 4, 6, 23])
 def test_valid_peak_equals_direct_convolution(factor: int) -> None:
     rng = np.random.default_rng(factor)
@@ -60,6 +72,7 @@ def test_valid_peak_equals_direct_convolution(factor: int) -> None:
         assert got == pytest.approx(_direct_valid_peak(x, factor), rel=2e-6)
 
 
+@pytest.mark.usefixtures("way")
 def test_valid_peak_skips_only_what_cannot_beat_the_floor() -> None:
     rng = np.random.default_rng(5)
     x = rng.standard_normal(50_000) * 0.01
@@ -118,3 +131,20 @@ def test_limiter_bounds_hold_and_leave_the_meter_reading_unchanged(name: str, lu
     # And the meter that skips by it reads what the plain meter reads.
     bounded = _measure(out, RATE, round(0.1 * RATE), peak_bounds=(block, bound))
     assert bounded.true_peak_dbtp == pytest.approx(true_peak(out, RATE), abs=1e-6)
+
+
+def test_the_peaks_kernel_refuses_bad_arguments() -> None:
+    if not _peaks.available():
+        pytest.skip("this processor lacks AVX2 and FMA")
+    x, out = np.zeros(100), np.zeros(10, dtype=np.float32)
+    taps = np.zeros((3, 32), dtype=np.float32)
+    with pytest.raises(ValueError, match="lo <= hi"):
+        _peaks.block_max(x, taps, 1.0, 0, 101, 10, True, out)
+    with pytest.raises(ValueError, match="room in out"):
+        _peaks.block_max(x, taps, 1.0, 0, 100, 9, True, out)
+    with pytest.raises(ValueError, match="32 taps"):
+        _peaks.block_max(x, taps[:, :31].copy(), 1.0, 0, 100, 10, True, out)
+    with pytest.raises(ValueError, match="finite scale"):
+        _peaks.block_max(x, taps, float("nan"), 0, 100, 10, True, out)
+    with pytest.raises(TypeError, match="float64"):
+        _peaks.block_max(x.astype(np.float32), taps, 1.0, 0, 100, 10, True, out)

@@ -12,6 +12,11 @@ point. It does more multiplications than overlap-save FFTs (the band is mostly z
 runs at the processor's peak: about twice as fast on a 4-minute track. BLAS runs on one
 thread (:mod:`bandmate.master._blas`).
 
+Where the processor has AVX2 and FMA, a small C kernel (:mod:`bandmate.master._peaks`)
+computes the points instead: eight positions per vector, only the 32 taps of each phase (a
+third of the banded product's multiplications), about three times as fast. Both give the
+same points to within the rounding of single precision.
+
 Samples are scaled to a unit peak before they become float32, so any finite level is safe;
 the rounding error of a point is about 1e-7 of the peak (1e-6 dB).
 """
@@ -24,6 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bandmate.master import _peaks
 from bandmate.master._blas import one_blas_thread
 
 HALF_SPAN = 16
@@ -31,6 +37,7 @@ HALF_SPAN = 16
 TAPS = 2 * HALF_SPAN
 _KAISER_BETA = 7.0
 _CHUNK_SAMPLES = 1 << 15  # samples per matrix product: its operands stay in the L2 cache
+_KERNEL = _peaks.available()
 
 
 @cache
@@ -45,6 +52,15 @@ def interpolator(factor: int) -> NDArray[np.float64]:
     window = np.i0(_KAISER_BETA * np.sqrt(1.0 - (tau / HALF_SPAN) ** 2)) / np.i0(_KAISER_BETA)
     taps: NDArray[np.float64] = np.sinc(tau) * window
     taps /= taps.sum(axis=1, keepdims=True)
+    taps.setflags(write=False)
+    return taps
+
+
+@cache
+def _kernel_taps(factor: int) -> NDArray[np.float32]:
+    """The phases' taps for :mod:`._peaks`, in the order of the samples they multiply
+    (``x[m - 15] .. x[m + 16]`` for the points after sample ``m``) [shape=(factor - 1, 32)]."""
+    taps = np.ascontiguousarray(interpolator(factor)[:, ::-1], dtype=np.float32)
     taps.setflags(write=False)
     return taps
 
@@ -111,6 +127,12 @@ def block_peaks(
         peak = max(float(np.max(x)), -float(np.min(x))) if n else 0.0
     if peak == 0.0:
         return np.zeros(count, dtype=np.float32)
+    if _KERNEL:
+        out = np.zeros(count, dtype=np.float32)
+        samples = np.asarray(x, dtype=np.float64)
+        _peaks.block_max(samples, _kernel_taps(factor), 1.0 / peak, 0, n, block, True, out)
+        out *= np.float32(peak)
+        return out
     matrix = _block_matrix(factor, block, samples=True)
     out = np.empty(count, dtype=np.float32)
     last = n - (count - 1) * block  # samples in the last block
@@ -199,6 +221,8 @@ def valid_peak(
         reach = np.maximum(stretch_peak[:-1], stretch_peak[1:]) * (gain_bound(factor) * peak)
     order = np.argsort(-reach, kind="stable")
     order = order[reach[order] >= floor]
+    if _KERNEL:
+        return _valid_peak_kernel(x, factor, floor, peak, order, reach, stretch)
     matrix = _block_matrix(factor, rows, samples=False)
     last_valid = outputs - (count - 1) * rows  # points of the last window inside the audio
     highest = floor / peak
@@ -232,6 +256,34 @@ def valid_peak(
                 points[:, tail + count % group : tail + group] = 0.0
             highest = max(highest, float(points.max()), -float(points.min()))
     return max(floor, highest * peak)
+
+
+def _valid_peak_kernel(
+    x: NDArray[np.floating],
+    factor: int,
+    floor: float,
+    peak: float,
+    order: NDArray[np.intp],
+    reach: NDArray[np.float64],
+    stretch: int,
+) -> float:
+    """:func:`valid_peak`'s search with the C kernel: the stretches in ``order`` (highest
+    reach first), each one's points after samples ``s * stretch + 15`` onward, up to
+    sample ``n - 17``; stops at the first that cannot beat the highest point found."""
+    samples = np.asarray(x, dtype=np.float64)
+    taps = _kernel_taps(factor)
+    last = len(samples) - HALF_SPAN  # points after samples up to n - 17
+    best = np.zeros(1, dtype=np.float32)
+    highest = floor
+    for index in order.tolist():
+        if reach[index] < highest:
+            break  # sorted: nothing after can beat it either
+        low = index * stretch + HALF_SPAN - 1
+        high = min(low + stretch, last)
+        if high > low:
+            _peaks.block_max(samples, taps, 1.0 / peak, low, high, stretch, False, best)
+        highest = max(highest, float(best[0]) * peak)
+    return highest
 
 
 def _stretch_bounds(

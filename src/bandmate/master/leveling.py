@@ -32,7 +32,7 @@ from bandmate.master.loudness import (
     _gated_loudness,
     _gating_blocks,
     _measure,
-    _weighted_power,
+    _power_and_peak,
     measure_loudness,
 )
 from bandmate.master.progress import Stages
@@ -85,13 +85,14 @@ class _Model:
         fallback: float,
         pre_gain: BlockGain | None,
     ) -> None:
-        self.peaks: PeakMap = detect_peaks(audio, sample_rate)
+        # The K-weighting reads the sample peak on its way: detection needs no pass for it.
+        power, loudest = _power_and_peak(audio, sample_rate, None)
+        self.peaks: PeakMap = detect_peaks(audio, sample_rate, loudest=loudest)
         block = self.peaks.block
         count = len(self.peaks.peak_db)
         centres = (np.arange(count, dtype=np.float64) + 0.5) * block
         # A slow gain (the compressor's) moves a block's peak and power with it.
         self.pre_db = pre_gain.at(centres) if pre_gain is not None else np.zeros(count)
-        power = _weighted_power(audio, sample_rate, None)
         loudness = _gated_loudness(_gating_blocks(power, sample_rate))
         self.loudness = loudness if math.isfinite(loudness) else fallback
         # A matrix-vector product sums the short rows far faster than mean(axis=1); the

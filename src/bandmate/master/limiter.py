@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from bandmate.master import _gains
 from bandmate.master._polyphase import block_peaks
 from bandmate.master.dynamics import box_mean, release_envelope, sliding_max
 from bandmate.master.truepeak import oversampling_factor
@@ -33,7 +34,6 @@ from bandmate.master.truepeak import oversampling_factor
 BLOCK_SECONDS = 0.0007
 LOOKAHEAD_SECONDS = 0.003
 RELEASE_SECONDS = 0.08
-_RENDER_SAMPLES = 1 << 15  # samples scaled at a time by apply_gains
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -64,12 +64,15 @@ def block_size(sample_rate: float) -> int:
     return max(4, round(BLOCK_SECONDS * sample_rate))
 
 
-def detect_peaks(audio: NDArray[np.float64], sample_rate: float) -> PeakMap:
+def detect_peaks(
+    audio: NDArray[np.float64], sample_rate: float, *, loudest: float | None = None
+) -> PeakMap:
     """Measure the true peak of every block of a signal.
 
     Args:
         audio: Samples [shape=(n, channels)].
         sample_rate: Sample rate in Hz.
+        loudest: The largest ``|sample|`` of ``audio``, if already measured.
 
     Returns:
         The block peaks. Points after the last sample read the audio as followed by
@@ -79,8 +82,9 @@ def detect_peaks(audio: NDArray[np.float64], sample_rate: float) -> PeakMap:
     count = -(-len(audio) // block)
     factor = oversampling_factor(sample_rate)
     peaks = np.zeros(count, dtype=np.float32)
-    flat = audio.reshape(-1)
-    loudest = max(float(flat.max()), -float(flat.min())) if flat.size else 0.0
+    if loudest is None:
+        flat = audio.reshape(-1)
+        loudest = max(float(flat.max()), -float(flat.min())) if flat.size else 0.0
     for channel in range(audio.shape[1]):
         x = audio[:, channel]
         if factor > 1:
@@ -154,7 +158,8 @@ def apply_gains(
     """Scale audio by per-block gains, interpolated per sample as :func:`sample_gains` does.
 
     Equal, bit for bit, to ``audio * sample_gains(gain_db, block, len(audio))[:, None]``,
-    a cache-sized run of segments at a time: no full-length array of gains.
+    in one pass of a small C kernel (:mod:`bandmate.master._gains`) that makes each gain
+    where it is used: no array of gains.
 
     Args:
         audio: Samples [shape=(n, channels)].
@@ -164,33 +169,15 @@ def apply_gains(
     Returns:
         The scaled samples [shape=(n, channels)], a new array.
     """
-    length = len(audio)
-    out = np.empty_like(audio)
-    linear = 10.0 ** (gain_db / 20.0)
+    frames = np.ascontiguousarray(audio, dtype=np.float64)
+    out = np.empty_like(frames)
+    linear = np.ascontiguousarray(10.0 ** (gain_db / 20.0), dtype=np.float64)
     if len(linear) < 2:
-        np.multiply(audio, linear[0] if len(linear) else 0.0, out=out)
+        np.multiply(frames, linear[0] if len(linear) else 0.0, out=out)
         return out
-    first = math.ceil(0.5 * block)  # the first sample at or after the first centre
-    end = first + (len(linear) - 1) * block  # the first sample at or after the last centre
-    offsets = first - 0.5 * block + np.arange(block, dtype=np.float64)
     slopes = (linear[1:] - linear[:-1]) / float(block)
-    np.multiply(audio[:first], linear[0], out=out[:first])
-    segments = max(1, _RENDER_SAMPLES // block)
-    grid = np.empty((segments, block))
-    for low in range(0, len(slopes), segments):
-        high = min(low + segments, len(slopes))
-        start = first + low * block
-        stop = min(first + high * block, length)
-        if start >= length:
-            break
-        gains = grid[: high - low]
-        np.multiply(slopes[low:high, np.newaxis], offsets, out=gains)
-        gains += linear[low:high, np.newaxis]
-        np.multiply(
-            audio[start:stop], gains.reshape(-1)[: stop - start, np.newaxis], out=out[start:stop]
-        )
-    if end < length:
-        np.multiply(audio[end:], linear[-1], out=out[end:])
+    first = math.ceil(0.5 * block)  # the first sample at or after the first centre
+    _gains.apply_gains(frames, frames.shape[1], linear, slopes, block, first, out)
     return out
 
 
