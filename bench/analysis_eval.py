@@ -17,6 +17,15 @@ at 1/3, 1/2, 2 and 3 times), beat F-measure (±70 ms, first 5 s skipped), chord 
 WCSR (duration-weighted over the set). Speed: audio seconds per second of analysis
 (realtime factor) over the whole split, after one warm-up clip (librosa's numba JIT).
 
+Speed includes the musicnn tagger as the analysis runs it (one 3-second patch per 45 s of
+audio, so one per 24 s clip).
+
+Tag quality (``--tags``, on by default; the set has no style truth): the rendered
+instruments are known, so the MagnaTagATune model's ``drums``, ``piano``, ``strings`` and
+``guitar`` scores (two patches per clean clip) are scored by ROC-AUC against whether the
+clip has that instrument. Chance is 0.5; it checks that the converted network hears our
+material, not the style tags themselves.
+
 Run: ``.venv/bin/python bench/analysis_eval.py [--data data/listen_eval] [--core 0]``.
 """
 
@@ -40,7 +49,7 @@ import librosa  # noqa: E402 - the thread limits above must precede numpy's impo
 import mir_eval  # noqa: E402 - the thread limits above must precede numpy's import
 import numpy as np  # noqa: E402 - the thread limits above must precede numpy's import
 
-from bandmate.listen import analyze_file  # noqa: E402 - the thread limits above must precede numpy's import
+from bandmate.listen import analyze_file, decode_file, tag_audio  # noqa: E402 - the thread limits above must precede numpy's import
 
 ROOT = Path(__file__).resolve().parents[1]
 KK_MAJOR = np.array([6.35, 2.23, 3.48, 2.33, 4.38, 4.09, 2.52, 5.19, 2.39, 3.66, 2.29, 2.88])
@@ -179,6 +188,52 @@ def baseline(path: Path) -> Estimate:
     return Estimate(best_name, float(np.atleast_1d(tempo)[0]), beats, chords, seconds)
 
 
+# General MIDI programs (0-based) of each instrument tag; drums come from the truth's flag.
+TAG_PROGRAMS = {"piano": range(8), "guitar": range(24, 32), "strings": range(40, 52)}
+
+
+def _has(truth: dict[str, Any], tag: str) -> bool:
+    parts = truth["instruments"]
+    if isinstance(parts, dict):  # a generated song: comping, bass, lead programs, drums flag
+        if tag == "drums":
+            return bool(parts["drums"])
+        programs = [parts[k] for k in ("comping", "bass", "lead") if parts.get(k) is not None]
+    else:  # a chorale: one program per voice
+        if tag == "drums":
+            return False
+        programs = list(parts)
+    return any(p in TAG_PROGRAMS[tag] for p in programs)
+
+
+def roc_auc(scores: list[float], labels: list[bool]) -> float:
+    """Probability that a clip with the instrument outscores one without (ties count half)."""
+    pos = [s for s, y in zip(scores, labels, strict=True) if y]
+    neg = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not pos or not neg:
+        return float("nan")
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg))
+
+
+def tag_quality(folder: Path, *, limit: int | None) -> dict[str, dict[str, float]]:
+    """ROC-AUC of the MTT instrument tags against the rendered instruments."""
+    scores: dict[str, list[float]] = {tag: [] for tag in ("drums", *TAG_PROGRAMS)}
+    labels: dict[str, list[bool]] = {tag: [] for tag in scores}
+    for truth_path in sorted(folder.glob("*.json"))[:limit]:
+        truth = json.loads(truth_path.read_text())
+        audio = decode_file(folder / truth["file"])
+        tagged = tag_audio(audio.samples, audio.sample_rate, model="MTT_musicnn", max_patches=2)
+        by_name = dict(zip(tagged.tags, tagged.scores, strict=True))
+        for tag in scores:
+            scores[tag].append(float(by_name[tag]))
+            labels[tag].append(_has(truth, tag))
+    return {
+        tag: {"roc_auc": roc_auc(scores[tag], labels[tag]), "with": float(sum(labels[tag])),
+              "without": float(len(labels[tag]) - sum(labels[tag]))}
+        for tag in scores
+    }  # fmt: skip
+
+
 def run_split(folder: Path, *, limit: int | None) -> dict[str, dict[str, dict[str, float]]]:
     """Scores by source (all, songs, chorales) and side (ours, librosa)."""
     truths = sorted(folder.glob("*.json"))[:limit]
@@ -208,6 +263,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--core", type=int, default=0, help="CPU core to pin to")
     parser.add_argument("--limit", type=int, default=None, help="clips per split (quick runs)")
     parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    parser.add_argument(
+        "--tags",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="score the tagger's instrument tags on the clean split",
+    )
     args = parser.parse_args(argv)
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {args.core})
@@ -232,6 +293,13 @@ def main(argv: list[str] | None = None) -> int:
                 mark = "" if goal is None else (f">= {goal:g} " + ("ok" if a >= goal else "MISSED"))
                 ratio = f"{a / b:.2f}" if b and np.isfinite(b) else "-"
                 print(f"{metric:<24}{a:>10.3f}{b:>10.3f}{ratio:>8}  {mark}")
+    if args.tags:
+        quality = tag_quality(args.data / "clean", limit=args.limit)
+        report["tags"] = quality
+        print("\ntagger (MTT_musicnn, 2 patches a clip) vs rendered instruments, clean split")
+        print(f"{'tag':<10}{'ROC-AUC':>9}{'with':>6}{'without':>9}  chance 0.5")
+        for tag, row in quality.items():
+            print(f"{tag:<10}{row['roc_auc']:>9.3f}{row['with']:>6.0f}{row['without']:>9.0f}")
     if args.json is not None:
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     return 0

@@ -36,7 +36,10 @@ def test_audio_summary_json_and_report(
     assert data["key"]["name"] == "C major"
     assert abs(data["bpm"] - 110.0) < 4.4
     html = page.read_text()
-    assert html.count("data:image/png;base64,") == 4
+    assert html.count("data:image/png;base64,") == 5  # with the tag chart
+    assert "Style" in text
+    assert data["tags"]
+    assert "tags.png" in html
     assert list((tmp_path / "cache").glob("*.json"))
 
 

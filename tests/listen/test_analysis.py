@@ -8,7 +8,13 @@ import numpy as np
 import pytest
 import soundfile
 
-from bandmate.listen import AudioAnalysis, ListenError, analyze_file, analyze_samples
+from bandmate.listen import (
+    ANALYSIS_VERSION,
+    AudioAnalysis,
+    ListenError,
+    analyze_file,
+    analyze_samples,
+)
 from bandmate.listen.analyze import cache_path
 from tests.listen.signals import NAMES, RATE, clicks, progression, tone
 
@@ -99,7 +105,9 @@ def test_json_round_trip() -> None:
     with pytest.raises(ListenError, match="not a stored analysis"):
         AudioAnalysis.from_json("{}")
     with pytest.raises(ListenError, match="version"):
-        AudioAnalysis.from_json(result.to_json().replace('"version":1', '"version":999'))
+        AudioAnalysis.from_json(
+            result.to_json().replace(f'"version":{ANALYSIS_VERSION}', '"version":999')
+        )
 
 
 def test_cache_by_content_hash(tmp_path: Path) -> None:

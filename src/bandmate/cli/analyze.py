@@ -1,4 +1,5 @@
-"""``bandmate analyze``: key, tempo, beats, chords, loudness and mood of a recording or song.
+"""``bandmate analyze``: key, tempo, beats, chords, loudness, mood and style of a recording
+or song.
 
 Audio files (WAV, FLAC, OGG, MP3) get the full listening analysis; song files (MIDI,
 MusicXML, ABC) the symbolic one. ``--json`` writes the result, ``--report`` an HTML page
@@ -96,8 +97,14 @@ def _analyze_audio(
     mood = result.mood
     table.add_row(
         "Mood",
-        f"{mood.label} (valence {mood.valence:+.2f}, arousal {mood.arousal:+.2f}; heuristic)",
+        f"{mood.label} (valence {mood.valence:+.2f}, arousal {mood.arousal:+.2f}; heuristic"
+        f"{' with the mood tags' if result.tags else ''})",
     )
+    for label, tags in (("Style", result.genres()), ("Mood tags", result.moods())):
+        if tags:
+            table.add_row(label, ", ".join(f"{t.name} {t.score:.2f}" for t in tags[:5]))
+    if result.tagger:
+        table.add_row("Tagger", result.tagger)
     console.print(f"[bold]{path.name}[/bold]  {result.seconds:.1f} s, {result.sample_rate} Hz")
     console.print(table)
     if json_out is not None:

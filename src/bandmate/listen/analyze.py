@@ -1,8 +1,15 @@
 """Analysis of a recording: the pipeline from decoded audio to :class:`AudioAnalysis`.
 
 :func:`analyze_audio` is pure (samples in, result out); :func:`analyze_file` decodes a
-file within bounds and caches results by content hash (sha256 of the file's bytes and
-:data:`~bandmate.listen.result.ANALYSIS_VERSION`) as JSON files in a cache folder.
+file within bounds and caches results by content hash (sha256 of the file's bytes,
+:data:`~bandmate.listen.result.ANALYSIS_VERSION` and the tagger's
+:data:`~bandmate.listen.tagger.TAGGER_VERSION`) as JSON files in a cache folder.
+
+Tags come from musicnn's Million Song Dataset model (genres, moods, eras, vocals; see
+:mod:`bandmate.listen.tagger`). Its network costs about as much per 3-second patch as the
+rest of the analysis does per 20 seconds of audio, so it hears one patch per
+:data:`TAG_SECONDS_PER_PATCH` seconds of the track (at least one, at most
+:data:`MAX_TAG_PATCHES`), spread evenly from start to end (one patch: the middle one).
 """
 
 from __future__ import annotations
@@ -26,13 +33,20 @@ from bandmate.listen.result import (
     ChordSpan,
     KeyResult,
     LoudnessResult,
+    Tag,
 )
+from bandmate.listen.tagger import TAG_KINDS, TAGGER_VERSION, ModelName, TagScores, tag_audio
 from bandmate.master.loudness import measure_loudness
 from bandmate.master.progress import ProgressCallback, Stages
 
 LOUDNESS_HOP_SECONDS = 0.5
 ONSET_LATENCY = 0.0
 """Seconds added to beat times to undo the onset detector's lead (frames are centred)."""
+TAG_MODEL: ModelName = "MSD_musicnn"
+TAG_SECONDS_PER_PATCH = 45.0
+"""One 3-second tagger patch per this many seconds of audio (keeps analysis >= 50x realtime)."""
+MAX_TAG_PATCHES = 8
+TAGS_PER_KIND = 5
 
 
 def analyze_audio(
@@ -78,6 +92,8 @@ def analyze_audio(
     downbeats = beats[meter.first_downbeat :: meter.beats_per_bar]
     stages.report(0.8, "loudness")
     loudness = _loudness(audio)
+    stages.report(0.85, "tags")
+    tags, tag_scores, tagger = _tags(audio, silent=loudness.integrated_lufs is None)
     strength = _rhythm_strength(onsets.envelope, onsets.frame_rate, beats)
     energy = (
         0.0 if loudness.integrated_lufs is None else _clip01((loudness.integrated_lufs + 60) / 60)
@@ -93,6 +109,7 @@ def analyze_audio(
         energy=energy,
         brightness_hz=brightness,
         rhythm_strength=strength,
+        tags=tag_scores,
     )
     stages.report(1.0, "done")
     return AudioAnalysis(
@@ -117,7 +134,44 @@ def analyze_audio(
         rhythm_strength=round(strength, 4),
         brightness_hz=round(brightness, 1),
         mood=mood,
+        tags=tags,
+        tagger=tagger,
     )
+
+
+def tag_patches_for(seconds: float) -> int:
+    """How many 3-second patches the tagger hears in a track of ``seconds``."""
+    return max(1, min(MAX_TAG_PATCHES, int(seconds // TAG_SECONDS_PER_PATCH)))
+
+
+def _tags(
+    audio: DecodedAudio, *, silent: bool
+) -> tuple[tuple[Tag, ...], dict[str, float] | None, str]:
+    """The top tags of each kind, all scores by name, and the tagger's description."""
+    if silent:  # the network still answers on silence, but nothing was heard
+        return (), None, f"{TAGGER_VERSION} {TAG_MODEL} 0 patches (silence)"
+    scored = tag_audio(
+        audio.samples,
+        audio.sample_rate,
+        model=TAG_MODEL,
+        max_patches=tag_patches_for(audio.seconds),
+    )
+    count = len(scored.starts)
+    described = f"{TAGGER_VERSION} {TAG_MODEL} {count} patch{'es' if count > 1 else ''}"
+    scores = {name: float(v) for name, v in zip(scored.tags, scored.scores, strict=True)}
+    return _top_tags(scored), scores, described
+
+
+def _top_tags(scored: TagScores) -> tuple[Tag, ...]:
+    """The best :data:`TAGS_PER_KIND` tags of each kind, all sorted by score."""
+    kept: list[Tag] = []
+    taken: dict[str, int] = {}
+    for name, score in scored.top(len(scored.tags)):
+        kind = TAG_KINDS.get(name, "other")
+        if taken.get(kind, 0) < TAGS_PER_KIND:
+            taken[kind] = taken.get(kind, 0) + 1
+            kept.append(Tag(name=name, score=round(score, 4), kind=kind))
+    return tuple(kept)
 
 
 def analyze_samples(
@@ -204,7 +258,8 @@ def analyze_file(
 
 def cache_path(cache_dir: str | os.PathLike[str], sha256: str) -> Path:
     """Where the analysis of the bytes with this hash is cached."""
-    return Path(cache_dir) / f"{sha256}-v{ANALYSIS_VERSION}.json"
+    tagger = TAGGER_VERSION.replace("/", "_")
+    return Path(cache_dir) / f"{sha256}-v{ANALYSIS_VERSION}-{tagger}.json"
 
 
 def _beat_edges(beats: NDArray[np.float64], seconds: float, bpm: float) -> NDArray[np.float64]:

@@ -7,7 +7,9 @@ state, no display), as the mastering report does. The page embeds them as base64
 - waveform: the signal's min/max envelope with beats (grey) and downbeats (red);
 - chroma: the beat-synchronous chromagram with the chord timeline above it;
 - loudness: short-term loudness (3 s windows) with the integrated loudness;
-- mood: the valence/arousal point on Russell's plane.
+- mood: the valence/arousal point on Russell's plane;
+- tags: the tagger's best tags as a bar chart, coloured by kind (style, mood, era, voice),
+  when the tagger heard anything.
 """
 
 from __future__ import annotations
@@ -118,16 +120,46 @@ def mood_chart(analysis: AudioAnalysis) -> bytes:
     return figure_png(figure)
 
 
+_KIND_COLOURS = {
+    "genre": _ACCENT,
+    "mood": "#1c7ed6",
+    "era": "#868e96",
+    "voice": "#37b24d",
+    "instrument": "#f59f00",
+}
+
+
+def tags_chart(analysis: AudioAnalysis) -> bytes:
+    """The tagger's tags as horizontal bars, best on top (PNG bytes)."""
+    tags = analysis.tags
+    figure = Figure(figsize=(6.0, 0.8 + 0.28 * max(len(tags), 1)))
+    axes = figure.add_subplot()
+    rows = np.arange(len(tags))[::-1]
+    colours = [_KIND_COLOURS.get(t.kind, _INK) for t in tags]
+    axes.barh(rows, [t.score for t in tags], color=colours, height=0.7)
+    axes.set_yticks(rows, [f"{t.name} ({t.kind})" for t in tags], fontsize=8)
+    # Tag scores are calibrated to tag frequencies: 0.3 is already strong, so the axis
+    # follows the best score instead of running to 1.
+    axes.set_xlim(0.0, max(0.1, 1.15 * max((t.score for t in tags), default=0.0)))
+    axes.set_xlabel("score (musicnn, mean over the patches heard)")
+    axes.grid(axis="x", alpha=0.3)
+    figure.tight_layout()
+    return figure_png(figure)
+
+
 def render_charts(
     analysis: AudioAnalysis, mono: NDArray[np.floating], rate: float
 ) -> dict[str, bytes]:
     """Every chart of the report as PNG bytes, by file name."""
-    return {
+    charts = {
         "waveform.png": waveform_chart(analysis, mono, rate),
         "chroma.png": chroma_chart(analysis),
         "loudness.png": loudness_chart(analysis),
         "mood.png": mood_chart(analysis),
     }
+    if analysis.tags:
+        charts["tags.png"] = tags_chart(analysis)
+    return charts
 
 
 def _value(value: float | None, unit: str) -> str:
@@ -149,7 +181,11 @@ def report_html(analysis: AudioAnalysis, charts: dict[str, bytes], *, title: str
         ("Rhythm strength", f"{analysis.rhythm_strength:.2f}"),
         ("Brightness", f"{analysis.brightness_hz:.0f} Hz spectral centroid"),
         ("Mood", f"{analysis.mood.label} (valence {analysis.mood.valence:+.2f}, arousal "
-                 f"{analysis.mood.arousal:+.2f}; a heuristic)"),
+                 f"{analysis.mood.arousal:+.2f}; a heuristic"
+                 f"{', nudged by the mood tags' if analysis.tags else ''})"),
+        ("Style", ", ".join(f"{t.name} {t.score:.2f}" for t in analysis.genres()) or "—"),
+        ("Mood tags", ", ".join(f"{t.name} {t.score:.2f}" for t in analysis.moods()) or "—"),
+        ("Tagger", analysis.tagger or "—"),
         ("Length", f"{analysis.seconds:.1f} s, {analysis.sample_rate} Hz, "
                    f"{analysis.channels} channel(s)"),
     )  # fmt: skip

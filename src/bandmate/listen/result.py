@@ -13,8 +13,9 @@ from typing import Any
 from bandmate.listen.errors import ListenError
 from bandmate.listen.mood import Mood
 
-ANALYSIS_VERSION = 1
-"""Bumped whenever a change alters results; part of the cache key."""
+ANALYSIS_VERSION = 2
+"""Bumped whenever a change alters results; part of the cache key (with the tagger's
+version, :data:`bandmate.listen.tagger.TAGGER_VERSION`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +74,22 @@ class LoudnessResult:
 
 
 @dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag of the pretrained tagger with its score.
+
+    Attributes:
+        name: The tag as the model names it (``"rock"``, ``"Mellow"``, ``"80s"``).
+        score: Probability-like score 0..1, averaged over the patches heard.
+        kind: What it describes: ``"genre"``, ``"mood"``, ``"era"``, ``"voice"`` or
+            ``"instrument"``.
+    """
+
+    name: str
+    score: float
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
 class AudioAnalysis:
     """Everything the listener hears in a recording.
 
@@ -96,7 +113,11 @@ class AudioAnalysis:
         energy: Loudness on a 0..1 scale (-60 LUFS .. 0 LUFS).
         rhythm_strength: Pulse clarity 0..1 (onset energy on the beats vs between).
         brightness_hz: Mean spectral centroid, Hz.
-        mood: Valence/arousal heuristic.
+        mood: Valence/arousal: the heuristic, nudged by the tagger's mood tags.
+        tags: The tagger's best tags, the top few of each kind, best first (empty for
+            silence).
+        tagger: The tagger's version (``TAGGER_VERSION``) and how many 3-second patches
+            it heard, e.g. ``"musicnn-0.1.0/1 MSD_musicnn 1 patch"``.
     """
 
     version: int
@@ -118,6 +139,16 @@ class AudioAnalysis:
     rhythm_strength: float
     brightness_hz: float
     mood: Mood
+    tags: tuple[Tag, ...] = ()
+    tagger: str = ""
+
+    def genres(self) -> tuple[Tag, ...]:
+        """The style/genre tags, best first."""
+        return tuple(t for t in self.tags if t.kind == "genre")
+
+    def moods(self) -> tuple[Tag, ...]:
+        """The mood tags, best first."""
+        return tuple(t for t in self.tags if t.kind == "mood")
 
     def to_json(self) -> str:
         """The analysis as a JSON text (round-trips through :meth:`from_json`)."""
@@ -163,6 +194,11 @@ class AudioAnalysis:
                 rhythm_strength=float(data["rhythm_strength"]),
                 brightness_hz=float(data["brightness_hz"]),
                 mood=Mood(**data["mood"]),
+                tags=tuple(
+                    Tag(name=str(t["name"]), score=float(t["score"]), kind=str(t["kind"]))
+                    for t in data["tags"]
+                ),
+                tagger=str(data["tagger"]),
             )
         except ListenError:
             raise
