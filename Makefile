@@ -63,6 +63,10 @@ models: install
 	$(BIN)/python scripts/train_harmonizer.py
 	$(BIN)/python scripts/melody_data.py
 	$(BIN)/python scripts/train_melody.py
+	$(BIN)/python scripts/voices_data.py
+	$(BIN)/python scripts/train_voices.py
+	$(BIN)/python scripts/leadsheets_data.py
+	$(BIN)/python scripts/eval_leadsheets.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis build dist

@@ -11,6 +11,9 @@
 * Backing track: a 16-bar held-out progression (one chord a bar) and a call to
   :func:`bandmate.assist.suggest_backing` (comping, bass, drums) in each style in turn,
   next to :func:`bandmate.assist.suggest_drums` alone. Goal: p95 < 300 ms.
+* Harmony voices: 8 bars of a held-out chorale soprano and a call to
+  :func:`bandmate.assist.suggest_voices` for alto, tenor and bass: GRU vs Markov. Goal (as
+  for 8 bars of melody): p95 < 300 ms.
 
 Both models of a pair answer the same requests in alternation, in this one process pinned
 to one core with one torch thread. Loading the models happens before the clock starts.
@@ -39,6 +42,7 @@ from bandmate.assist import (
     suggest_drums,
     suggest_melody,
     suggest_next_chords,
+    suggest_voices,
 )
 from bandmate.assist.chords.predictor import load_predictor
 from bandmate.assist.dataset import load_pieces, load_sequences, manifest
@@ -48,6 +52,7 @@ from bandmate.assist.melody.data import load_pieces as load_tunes
 from bandmate.assist.melody.data import melody_manifest
 from bandmate.assist.melody.evaluate import tune_song
 from bandmate.assist.melody.generate import load_melody_models
+from bandmate.assist.voices.generate import load_voices_models
 from bandmate.music import ChordEvent, Key, Note, Song, TempoMap, Track
 
 BAR = 1920  # one bar of 4/4 at 480 ppq
@@ -173,6 +178,7 @@ def main() -> None:
     _ = load_predictor().ngram  # load and fit both models of each pair before timing
     _ = load_harmonizer_models().hmm
     _ = load_melody_models().ngram
+    _ = load_voices_models().markov
 
     chords = time_calls(
         build_requests(args.requests),
@@ -223,6 +229,23 @@ def main() -> None:
         f"suggest_backing(16 bars, comping + bass + drums, each style), {count} progressions",
         backings,
         ("backing", "drums"),
+        goal_ms=300.0,
+    )
+    sopranos = [
+        (song, PartRequest(start_bar=1, bars=8, seed=i, voices=3))
+        for i, song in enumerate(build_melodies(count, seed=11))
+    ]
+    voices = time_calls(
+        sopranos,
+        {
+            "gru": lambda sr: suggest_voices(sr[0], sr[1], voices=3, model="gru"),
+            "markov": lambda sr: suggest_voices(sr[0], sr[1], voices=3, model="markov"),
+        },
+    )
+    report(
+        f"suggest_voices(alto, tenor, bass under 8 bars), {count} held-out sopranos",
+        voices,
+        ("gru", "markov"),
         goal_ms=300.0,
     )
 

@@ -12,7 +12,7 @@ import pytest
 from bandmate.cli.main import main
 from bandmate.cli.suggest import add_chords
 from bandmate.formats import load_song, save_song
-from bandmate.music import ChordEvent, parse_chord
+from bandmate.music import ChordEvent, MeterChange, parse_chord
 from bandmate.music.demo import demo_song
 
 BAR = 1920
@@ -123,8 +123,11 @@ def demo_file(tmp_path: Path) -> Path:
         ("bass", ["--style", "funk"], ["Bandmate bass"]),
         ("drums", ["--style", "hip hop", "-n", "2"], ["Bandmate drums", "Bandmate drums 2"]),
         ("backing", ["--style", "bossa"], ["Bandmate comping", "Bandmate bass", "Bandmate drums"]),
+        ("voices", ["--voices", "2", "--track", "Lead", "--style", "palestrina"],
+         ["Bandmate alto", "Bandmate bass"]),
+        ("voices", ["--bars", "4"], ["Bandmate alto"]),
     ],
-)
+)  # fmt: skip
 def test_parts_arrive_as_new_tracks(
     part: str,
     extra: list[str],
@@ -168,6 +171,11 @@ def test_melody_on_a_musicxml_file(tmp_path: Path) -> None:
         (["suggest", "melody", "{song}", "-o", "{tmp}/x.mid", "--top-p", "0"], "top_p=0"),
         (["suggest", "solo", "{song}", "-o", "{tmp}/x.mid", "--model", "rnn"], "rnn"),
         (["suggest", "backing", "{song}", "-o", "{tmp}/x.mid", "--bars", "999"], "bars=999"),
+        (["suggest", "drums", "{song}", "-o", "{tmp}/x.mid", "--grouping", "3+x"], "grouping"),
+        (["suggest", "backing", "{song}", "-o", "{tmp}/x.mid", "--grouping", "3+2"], "fits no bar"),
+        (["suggest", "voices", "{song}", "-o", "{tmp}/x.mid", "--voices", "5"], "voices=5"),
+        (["suggest", "voices", "{song}", "-o", "{tmp}/x.mid", "--style", "funk"], "palestrina"),
+        (["suggest", "voices", "{drums}", "-o", "{tmp}/x.mid"], "pitched"),
     ],
 )
 def test_bad_part_requests_are_one_clear_line(
@@ -186,3 +194,17 @@ def test_bad_part_requests_are_one_clear_line(
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+
+
+def test_drums_in_seven_eight_follow_the_grouping(tmp_path: Path) -> None:
+    song = dataclasses.replace(demo_song(), meters=(MeterChange(0, 7, 8),))
+    src = tmp_path / "seven.mid"
+    save_song(song, src)
+    kicks = {}
+    for grouping in ("2+2+3", "3+2+2"):
+        out = tmp_path / f"{grouping}.mid"
+        argv = ["suggest", "drums", str(src), "-o", str(out), "--bars", "4", "--seed", "2",
+                "--style", "rock", "--grouping", grouping]  # fmt: skip
+        assert main(argv) == 0
+        kicks[grouping] = [n.start for n in load_song(out).tracks[-1].notes if n.pitch == 36]
+    assert kicks["2+2+3"] != kicks["3+2+2"]

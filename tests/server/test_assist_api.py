@@ -436,7 +436,8 @@ async def test_non_members_and_anonymous(app: FastAPI, make_client: ClientFactor
     assert forged.json()["error"]["code"] == "csrf_failed"
     kinds = (await clients["viewer"].get("/api/assist/kinds")).json()
     assert [k["kind"] for k in kinds] == [
-        "chords", "progression", "harmony", "melody", "solo", "bass", "drums", "backing"
+        "chords", "progression", "harmony", "melody", "solo", "bass", "drums", "backing",
+        "voices",
     ]  # fmt: skip
     assert "rock" in kinds[5]["styles"]
     assert kinds[0]["styles"] == ["bach", "monteverdi", "pop", "rock", "jazz", "blues"]

@@ -17,22 +17,17 @@ chords the harmonizer hears in its melody); drums cover the song, or 8 bars of a
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bandmate.assist.band.bass import bass_notes
 from bandmate.assist.band.comp import comp_notes
 from bandmate.assist.band.drums import drum_notes
+from bandmate.assist.band.grid import check_grouping
 from bandmate.assist.band.styles import ALIASES, STYLES, STYLES_LIBRARY, Style
 from bandmate.assist.context import model_key, song_key
 from bandmate.assist.errors import AssistError
-from bandmate.assist.harmony.harmonize import harmonize_melody, melody_track
-from bandmate.assist.melody.generate import (
-    MelodyModelName,
-    Setting,
-    load_melody_models,
-    sample_melody,
-)
 from bandmate.assist.melody.tokens import HIGH_REL, LOW_REL, reference_tonic
 from bandmate.assist.request import (
     AUTHOR,
@@ -48,6 +43,12 @@ from bandmate.assist.request import (
 from bandmate.music.key import Key
 from bandmate.music.song import ChordEvent, Instrument, Note, Song, Track
 from bandmate.music.time import TempoMap
+
+if TYPE_CHECKING:
+    from bandmate.assist.melody.generate import MelodyModelName
+
+# The models (and torch) load inside the functions that use them: the band's parts need
+# neither, and importing this module stays cheap for the loops library and the server.
 
 DEFAULT_STYLE = "pop"
 MELODY_BARS = 8
@@ -81,6 +82,8 @@ def song_chords(song: Song) -> list[ChordEvent]:
             "song has no chords and no pitched notes to hear them in: add chords to the "
             "chord lane (bandmate suggest progression writes some)"
         )
+    from bandmate.assist.harmony.harmonize import harmonize_melody
+
     return harmonize_melody(song)
 
 
@@ -88,6 +91,19 @@ def _region(song: Song, request: PartRequest, start: int, bars: int) -> Region:
     start_bar = request.start_bar if request.start_bar is not None else start
     count = request.bars if request.bars is not None else min(bars, MAX_BARS)
     return resolve_region(song, start_bar, count)
+
+
+def check_region_grouping(region: Region, grouping: tuple[int, ...]) -> None:
+    """Raise :class:`AssistError` unless ``grouping`` fits the meter of some bar of ``region``
+    (it applies to the bars it fits; the others keep their meter's usual grouping)."""
+    text = "+".join(str(g) for g in grouping)
+    meters = {region.tempo_map.bar_meter(bar) for bar, _, _ in region.bar_ticks()}
+    fitting = [m for m in meters if m.numerator == sum(grouping)]
+    if not fitting:
+        names = ", ".join(sorted(f"{m.numerator}/{m.denominator}" for m in meters))
+        raise AssistError(f"grouping={text} adds up to {sum(grouping)}: it fits no bar in {names}")
+    for meter in fitting:
+        check_grouping(grouping, meter.numerator, meter.denominator)
 
 
 def _section_bars(song: Song, tempo_map: TempoMap) -> set[int]:
@@ -108,6 +124,9 @@ def _track(name: str, instrument: Instrument, notes: list[Note]) -> Track:
 def _melody(
     song: Song, request: PartRequest, *, solo: bool, model: MelodyModelName
 ) -> list[PartSuggestion]:
+    from bandmate.assist.harmony.harmonize import melody_track
+    from bandmate.assist.melody.generate import Setting, load_melody_models, sample_melody
+
     key = model_key(song_key(song))
     lane_events = list(song.chords)
     tempo_map = TempoMap.from_song(song)
@@ -206,6 +225,8 @@ def _band(
         bars = tempo_map.bar_count(song.end_tick) or EMPTY_SONG_BARS
         span = (1, bars)
     region = _region(song, request, *span)
+    if request.grouping is not None:
+        check_region_grouping(region, request.grouping)
     lane = ChordLane(lane_events)
     out = []
     for seed in request.seeds():
@@ -228,7 +249,10 @@ def suggest_bass(song: Song, request: PartRequest | None = None) -> list[PartSug
     def build(region: Region, style: Style, lane: ChordLane, key: Key | None,
               seed: int) -> list[Track]:  # fmt: skip
         assert key is not None
-        notes = bass_notes(region, style, lane, key, _rng(seed, 0), temperature=req.temperature)
+        notes = bass_notes(
+            region, style, lane, key, _rng(seed, 0), temperature=req.temperature,
+            grouping=req.grouping,
+        )  # fmt: skip
         return [_track("bass", Instrument(style.programs[1]), notes)]
 
     return _band(song, req, "bass", build, needs_chords=True)
@@ -247,8 +271,9 @@ def suggest_drums(song: Song, request: PartRequest | None = None) -> list[PartSu
     def build(region: Region, style: Style, lane: ChordLane, key: Key | None,
               seed: int) -> list[Track]:  # fmt: skip
         notes = drum_notes(
-            region, style, _rng(seed, 0), section_bars=sections, temperature=req.temperature
-        )
+            region, style, _rng(seed, 0), section_bars=sections, temperature=req.temperature,
+            grouping=req.grouping,
+        )  # fmt: skip
         return [_track("drums", Instrument(style.programs[2], drums=True), notes)]
 
     return _band(song, req, "drums", build, needs_chords=False)
@@ -267,10 +292,12 @@ def suggest_backing(song: Song, request: PartRequest | None = None) -> list[Part
     def build(region: Region, style: Style, lane: ChordLane, key: Key | None,
               seed: int) -> list[Track]:  # fmt: skip
         assert key is not None
-        t = req.temperature
-        comp = comp_notes(region, style, lane, _rng(seed, 1), temperature=t)
-        bass = bass_notes(region, style, lane, key, _rng(seed, 2), temperature=t)
-        drums = drum_notes(region, style, _rng(seed, 3), section_bars=sections, temperature=t)
+        t, g = req.temperature, req.grouping
+        comp = comp_notes(region, style, lane, _rng(seed, 1), temperature=t, grouping=g)
+        bass = bass_notes(region, style, lane, key, _rng(seed, 2), temperature=t, grouping=g)
+        drums = drum_notes(
+            region, style, _rng(seed, 3), section_bars=sections, temperature=t, grouping=g
+        )
         return [
             _track("comping", Instrument(style.programs[0]), comp),
             _track("bass", Instrument(style.programs[1]), bass),
@@ -284,14 +311,20 @@ def suggest_part(
     song: Song, part: Part, request: PartRequest | None = None
 ) -> list[PartSuggestion]:
     """One entry point for every part: ``"melody"``, ``"solo"``, ``"bass"``, ``"drums"``,
-    ``"backing"``.
+    ``"backing"``, ``"voices"`` (harmony voices under the melody, ``request.voices`` of them).
 
     Raises:
         AssistError: An unknown part, or whatever the part's own function raises.
     """
+
+    def voices(song: Song, request: PartRequest | None) -> list[PartSuggestion]:
+        from bandmate.assist.voices.generate import suggest_voices
+
+        return suggest_voices(song, request, voices=request.voices if request else 1)
+
     calls: dict[str, Callable[[Song, PartRequest | None], list[PartSuggestion]]] = {
         "melody": suggest_melody, "solo": suggest_solo, "bass": suggest_bass,
-        "drums": suggest_drums, "backing": suggest_backing,
+        "drums": suggest_drums, "backing": suggest_backing, "voices": voices,
     }  # fmt: skip
     if part not in calls:
         raise AssistError(f"part={part!r} must be one of {', '.join(calls)}")

@@ -23,10 +23,11 @@ from bandmate.music.chord import Chord
 from bandmate.music.song import ChordEvent, Song, Track
 from bandmate.music.time import TempoMap
 
-Part = Literal["melody", "solo", "bass", "drums", "backing"]
-PARTS: tuple[Part, ...] = ("melody", "solo", "bass", "drums", "backing")
+Part = Literal["melody", "solo", "bass", "drums", "backing", "voices"]
+PARTS: tuple[Part, ...] = ("melody", "solo", "bass", "drums", "backing", "voices")
 MAX_BARS = 256
 MAX_ALTERNATIVES = 16
+MAX_GROUPS = 12
 AUTHOR = "Bandmate"
 """The name every suggested track starts with, so the studio can attribute it."""
 
@@ -51,6 +52,11 @@ class PartRequest:
         alternatives: How many different suggestions, 1..16.
         track: The melody to continue or play over: a track index or name; ``None``:
             the pitched track that sounds highest.
+        grouping: How the band feels an odd bar, in eighths for x/8 meters (``(3, 2)``:
+            5/8 as 3+2; ``(2, 2, 3)``: 7/8) or in beats for x/4 ones (``(3, 2)``: 5/4);
+            ``None``: the meter's usual grouping (see
+            :data:`bandmate.assist.band.grid.GROUPINGS`). Bass, drums and comping follow it.
+        voices: How many harmony voices to write under the melody (part ``"voices"``), 1..3.
     """
 
     start_bar: int | None = None
@@ -61,6 +67,8 @@ class PartRequest:
     seed: int | None = None
     alternatives: int = 1
     track: int | str | None = None
+    grouping: tuple[int, ...] | None = None
+    voices: int = 1
 
     def __post_init__(self) -> None:
         if self.start_bar is not None and not 1 <= self.start_bar <= 100_000:
@@ -75,6 +83,15 @@ class PartRequest:
             raise AssistError(f"alternatives={self.alternatives} must be in 1..{MAX_ALTERNATIVES}")
         if self.seed is not None and not 0 <= self.seed < 2**63:
             raise AssistError(f"seed={self.seed} must be in 0..2**63-1")
+        if not 1 <= self.voices <= 3:
+            raise AssistError(f"voices={self.voices} must be in 1..3")
+        if self.grouping is not None and not (
+            1 <= len(self.grouping) <= MAX_GROUPS and all(1 <= g <= 4 for g in self.grouping)
+        ):
+            raise AssistError(
+                f"grouping={self.grouping!r} must be 1..{MAX_GROUPS} groups of 1..4 "
+                "eighths or beats"
+            )
 
     def seeds(self) -> list[int]:
         """One seed per alternative: ``seed + i`` (a fresh seed when none was given)."""
@@ -114,6 +131,19 @@ class PartSuggestion:
     @property
     def note_count(self) -> int:
         return sum(len(t.notes) for t in self.tracks)
+
+
+def parse_grouping(text: str) -> tuple[int, ...]:
+    """``"2+2+3"`` as ``(2, 2, 3)``.
+
+    Raises:
+        AssistError: Not numbers joined by ``+``.
+    """
+    parts = [p.strip() for p in text.strip().split("+")]
+    # ASCII digits only ("²".isdigit() is true, int("²") is not), and at most two of them.
+    if len(text) > 64 or not all(p.isascii() and p.isdigit() and len(p) <= 2 for p in parts):
+        raise AssistError(f"grouping={text[:64]!r} must be group sizes joined by '+', like 2+2+3")
+    return tuple(int(p) for p in parts)
 
 
 def apply_suggestion(song: Song, suggestion: PartSuggestion) -> Song:

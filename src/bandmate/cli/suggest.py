@@ -25,7 +25,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="suggest",
-    help="Ask the AI bandmate for chords, a melody or solo, bass, drums or a backing track.",
+    help="Ask the AI bandmate for chords, a melody or solo, harmony voices, bass, drums or a "
+    "backing track.",
     no_args_is_help=True,
 )
 console = Console()
@@ -162,11 +163,16 @@ def _write_parts(
 ) -> None:
     from bandmate.assist import apply_suggestion, suggest_part
     from bandmate.assist.parts import suggest_melody, suggest_solo
+    from bandmate.assist.voices.generate import suggest_voices
 
     song = load_song(path)
     if part in ("melody", "solo"):
         call = suggest_solo if part == "solo" else suggest_melody
         suggestions = call(song, request, model="markov" if model == "markov" else "gru")
+    elif part == "voices":
+        suggestions = suggest_voices(
+            song, request, voices=request.voices, model="markov" if model == "markov" else "gru"
+        )
     else:
         suggestions = suggest_part(song, part, request)  # type: ignore[arg-type]
     result = song
@@ -238,6 +244,36 @@ def solo(
     _write_parts(path, output, "solo", request, model=_melody_model(model))
 
 
+@app.command()
+def voices(
+    path: SongIn,
+    output: SongOut,
+    voices: Annotated[
+        int, typer.Option(help="1: a voice under the melody; 2: and a bass; 3: alto, tenor, bass")
+    ] = 1,
+    style: Annotated[
+        str | None, typer.Option(help="chorale (Bach, the default) or palestrina")
+    ] = None,
+    track: Annotated[str | None, typer.Option(help="The melody (name or number from 1)")] = None,
+    start_bar: StartBar = None,
+    bars: Bars = None,
+    temperature: Temperature = 0.8,
+    top_p: Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")] = 0.95,
+    seed: Seed = None,
+    alternatives: Alternatives = 1,
+    model: Annotated[str, typer.Option(help="gru, or the markov baseline")] = "gru",
+) -> None:
+    """Write harmony voices under the melody (learned from Palestrina and the chorales)."""
+    from bandmate.assist import PartRequest
+
+    which: int | str | None = int(track) - 1 if track is not None and track.isdigit() else track
+    request = PartRequest(
+        start_bar=start_bar, bars=bars, style=style, temperature=temperature, top_p=top_p,
+        seed=seed, alternatives=alternatives, track=which, voices=voices,
+    )  # fmt: skip
+    _write_parts(path, output, "voices", request, model=_melody_model(model))
+
+
 def _band_command(part: str, doc: str) -> None:
     def command(
         path: SongIn,
@@ -248,12 +284,18 @@ def _band_command(part: str, doc: str) -> None:
         temperature: Annotated[float, typer.Option(help="Above 1: more variation")] = 1.0,
         seed: Seed = None,
         alternatives: Alternatives = 1,
+        grouping: Annotated[
+            str | None,
+            typer.Option(help="How odd bars are felt, e.g. 3+2 (5/8), 2+2+3 or 3+2+2 (7/8)"),
+        ] = None,
     ) -> None:
         from bandmate.assist import PartRequest
+        from bandmate.assist.request import parse_grouping
 
         request = PartRequest(
             start_bar=start_bar, bars=bars, style=style, temperature=temperature, seed=seed,
             alternatives=alternatives,
+            grouping=None if grouping is None else parse_grouping(grouping),
         )  # fmt: skip
         _write_parts(path, output, part, request)
 

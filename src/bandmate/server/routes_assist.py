@@ -105,6 +105,11 @@ class SuggestionsIn(_In):
     temperature: float = Field(default=1.0, gt=0, le=5)
     seed: int | None = Field(default=None, ge=0, le=MAX_TICK)
     alternatives: int = Field(default=3, ge=1, le=MAX_ALTERNATIVES)
+    grouping: str | None = Field(
+        default=None, max_length=64, examples=["2+2+3"],
+        description="How the band feels odd bars: eighths (7/8: 2+2+3) or beats (5/4: 3+2)",
+    )  # fmt: skip
+    voices: int = Field(default=1, ge=1, le=3, description="Harmony voices to write (kind voices)")
 
 
 class NoteIO(_In):
@@ -348,11 +353,14 @@ def _harmonies(song: Song, body: SuggestionsIn) -> list[AlternativeIO]:
 
 def _part(kind: str, song: Song, body: SuggestionsIn) -> list[AlternativeIO]:
     from bandmate import assist
+    from bandmate.assist.request import parse_grouping
 
     request = assist.PartRequest(
         start_bar=body.start_bar, bars=body.bars, style=body.style,
         temperature=body.temperature, seed=body.seed, alternatives=body.alternatives,
         track=body.track,
+        grouping=None if body.grouping is None else parse_grouping(body.grouping),
+        voices=body.voices,
     )  # fmt: skip
     found: list[PartSuggestion] = assist.suggest_part(song, cast("Part", kind), request)
     out = []
@@ -458,7 +466,11 @@ def _kind_list() -> list[KindOut]:
     ]
     out.append(KindOut(kind="harmony", styles=[], writes="chords"))
     for part in assist.PARTS:
-        styles = [] if part in ("melody", "solo") else list(assist.BAND_STYLES)
+        styles = (
+            [] if part in ("melody", "solo")
+            else [str(v) for v in assist.VOICE_STYLES] if part == "voices"
+            else list(assist.BAND_STYLES)
+        )  # fmt: skip
         out.append(KindOut(kind=part, styles=styles, writes="tracks"))
     return out
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from bandmate.assist.band.grid import beat_groups, humanize, slice_for, step_ticks
+from bandmate.assist.band.grid import Grouping, beat_groups, humanize, slice_for, step_ticks
 from bandmate.assist.band.styles import Style
 from bandmate.assist.request import ChordLane, Region
 from bandmate.music.chord import Chord
@@ -79,12 +79,13 @@ def bass_notes(
     rng: np.random.Generator,
     *,
     temperature: float = 1.0,
+    grouping: Grouping | None = None,
 ) -> list[Note]:
     """Bass notes for ``region`` over the chord lane (nothing where no chord sounds yet)."""
     tempo_map = region.tempo_map
     onsets: list[tuple[int, str]] = []  # (tick, character): notes, holds and rests
     for bar, _, _ in region.bar_ticks():
-        for group in beat_groups(tempo_map, bar):
+        for group in beat_groups(tempo_map, bar, grouping):
             pattern = slice_for(style.bass, group)
             if not pattern:
                 onsets.append((group.start, "."))

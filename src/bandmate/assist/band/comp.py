@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from bandmate.assist.band.grid import beat_groups, humanize, slice_for, step_ticks
+from bandmate.assist.band.grid import Grouping, beat_groups, humanize, slice_for, step_ticks
 from bandmate.assist.band.styles import Style
 from bandmate.assist.request import ChordLane, Region
 from bandmate.errors import MusicError
@@ -37,12 +37,13 @@ def comp_notes(
     rng: np.random.Generator,
     *,
     temperature: float = 1.0,
+    grouping: Grouping | None = None,
 ) -> list[Note]:
     """Comping notes for ``region`` over the chord lane (silent where no chord sounds yet)."""
     tempo_map = region.tempo_map
     events: list[tuple[int, str]] = []
     for bar, _, _ in region.bar_ticks():
-        for group in beat_groups(tempo_map, bar):
+        for group in beat_groups(tempo_map, bar, grouping):
             pattern = slice_for(style.comp, group)
             if not pattern:
                 events.append((group.start, "."))

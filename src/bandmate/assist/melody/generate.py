@@ -10,6 +10,7 @@ with a seeded generator, so the same seed gives the same notes.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,7 @@ from typing import Literal
 import numpy as np
 import torch
 
+from bandmate.assist.cache import cache_dir, corpus_digest
 from bandmate.assist.chords.ngram import KneserNey
 from bandmate.assist.errors import AssistError
 from bandmate.assist.melody.data import load_split
@@ -45,7 +47,7 @@ PRIMER_NOTES = 64
 
 
 class MelodyModels:
-    """The committed melody GRU and its Markov baseline (fitted on first use)."""
+    """The committed melody GRU and its Markov baseline (cached, see :func:`markov_baseline`)."""
 
     def __init__(self, model: MelodyGRU, *, ngram_order: int) -> None:
         self.model = model.eval()
@@ -59,10 +61,35 @@ class MelodyModels:
 
     @property
     def ngram(self) -> KneserNey:
+        """The Markov baseline: loaded from the cache, or fitted (and cached) on first use."""
         if self._ngram is None:
-            ids = [t.ids for t in load_split("train")]
-            self._ngram = KneserNey(len(VOCAB), order=self.ngram_order).fit(ids)
+            self._ngram = markov_baseline(self.ngram_order)
         return self._ngram
+
+
+def markov_cache_path(order: int) -> Path:
+    """Where the fitted Markov baseline of this corpus and ``order`` is cached."""
+    digest = corpus_digest(("melodies.json.gz", "melody_manifest.json"), order, VOCAB.tokens)
+    return cache_dir() / f"melody-markov-{digest}.npz"
+
+
+def markov_baseline(order: int, *, refit: bool = False) -> KneserNey:
+    """The melody Markov baseline fitted on the training split, cached between processes.
+
+    Args:
+        order: The n-gram order (the one saved with the GRU's weights).
+        refit: Fit anew and overwrite the cache (``scripts/train_melody.py`` does).
+    """
+    path = markov_cache_path(order)
+    if path.exists() and not refit:
+        try:
+            return KneserNey.load(path)
+        except AssistError:
+            pass  # a truncated or foreign file: fit again and replace it
+    model = KneserNey(len(VOCAB), order=order).fit([t.ids for t in load_split("train")])
+    with contextlib.suppress(OSError):  # a read-only data folder: it works, only uncached
+        model.save(path)
+    return model
 
 
 @cache

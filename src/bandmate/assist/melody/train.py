@@ -29,6 +29,7 @@ from torch.nn import functional as F  # noqa: N812 (the PyTorch convention)
 
 from bandmate.assist.chords.ngram import KneserNey
 from bandmate.assist.melody.data import NO_CHORD, EncodedTune, load_split, melody_manifest
+from bandmate.assist.melody.generate import markov_cache_path
 from bandmate.assist.melody.model import MelodyConfig, MelodyGRU, round_to_half, save_melody
 from bandmate.assist.melody.tokens import CHORD_FEATURES, PREFIX, VOCAB
 
@@ -252,6 +253,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     val_tunes = list(load_split("validation"))
     test_tunes = list(load_split("test"))
     ngram, orders = fit_best_ngram(train_tunes, val_tunes)
+    ngram.save(markov_cache_path(ngram.order))  # what the product and the bench load
     gru_test, targets = neural_nll(model, [to_arrays(t) for t in test_tunes])
     ngram_test, _ = ngram_nll(ngram, test_tunes)
     blind_test, _ = neural_nll(model, [to_arrays(t) for t in test_tunes], hide_chords=True)

@@ -1,0 +1,1 @@
+"""Harmony voices: new voices under a melody, learned from Palestrina and the Bach chorales."""
