@@ -100,9 +100,9 @@ def test_parts_are_joined_in_order_and_finishing_is_remembered(tmp_path: Path) -
     assert uploads.finished("proj1", "user1", "upload-0001") == result
     uploads.put_part("proj1", "user1", "upload-0001", 0, b"late")  # after the finish: ignored
     assert uploads.finished("proj1", "user1", "upload-0001") == result
-    assert uploads.stem_mime("proj1", "ab" * 32) == "audio/webm"
-    assert uploads.stem_mime("proj2", "ab" * 32) is None  # only through its own project
-    assert uploads.stem_mime("proj1", "../../etc") is None
+    uploads.drop_project("proj1")  # the project was deleted: nothing of it is left
+    assert uploads.finished("proj1", "user1", "upload-0001") is None
+    assert not (tmp_path / "proj1").exists()
 
 
 @pytest.mark.parametrize(

@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import numpy as np
 import pytest
+import soundfile as sf
 from pycrdt import Doc
 
 from bandmate.server import studio_of
 from bandmate.server.security import SESSION_COOKIE
+from bandmate.store.stems import StemStore
+from bandmate.sync.decode import song_from_json as doc_to_song_of
 from bandmate.sync.document import doc_to_json
 from bandmate.sync.update import apply_update
 
 from .conftest import Server
-from .stems import opus_file
+from .stems import opus_file, wav_file
 
 pytestmark = pytest.mark.anyio
 
@@ -153,3 +159,115 @@ async def test_bad_uploads_get_clear_errors_and_write_nothing(
     tracks = (await song_json(server, project_id))["tracks"]
     assert isinstance(tracks, dict)
     assert not any(t.get("kind") == "audio" for t in tracks.values())
+
+
+async def upload_stem(
+    client: httpx.AsyncClient, project_id: str, upload: str, data: bytes
+) -> dict[str, Any]:
+    """Upload ``data`` as one part and finish it; the finish's answer."""
+    put = await client.put(f"{base(project_id)}/{upload}/parts/0", content=data)
+    assert put.status_code == 204, put.text
+    body = {"parts": 1, "start_quarter": 0.0, "duration_ms": 1000.0, "label": "voice"}
+    finished = await client.post(f"{base(project_id)}/{upload}", json=body)
+    assert finished.status_code == 201, finished.text
+    result: dict[str, Any] = finished.json()
+    return result
+
+
+async def test_stems_are_recorded_and_their_blobs_go_with_the_last_project(
+    server: Server, clients: list[httpx.AsyncClient]
+) -> None:
+    studio = studio_of(server.app)
+    stems = StemStore(studio.database)
+    alice, alice_token = await server.person("alice")
+    ana = await client_for(server, alice_token, clients)
+    first = await server.project(alice, "First")
+    second = await server.project(alice, "Second")
+    shared = wav_file(1.0)
+    own = opus_file(1.0)
+    a = await upload_stem(ana, first, "upload-shared-1", shared)
+    b = await upload_stem(ana, first, "upload-own-0001", own)
+    c = await upload_stem(ana, second, "upload-shared-2", shared)
+    assert a["blob"] == c["blob"] != b["blob"]
+
+    [row_a, row_b] = await stems.list_for_project(first)
+    assert {row_a.digest, row_b.digest} == {a["blob"], b["blob"]}
+    recorded = await stems.find(first, a["blob"])
+    assert recorded is not None
+    assert (recorded.uploader_id, recorded.mime, recorded.size) == (
+        alice.id,
+        "audio/wav",
+        len(shared),
+    )
+    assert (recorded.duration_ms, recorded.track_id) == (1000.0, a["track_id"])
+    assert await stems.find(second, b["blob"]) is None  # read only through its own project
+    assert (await ana.get(f"{base(second)}/{b['blob']}")).status_code == 404
+    staged = studio.settings.data_dir / "jam-uploads" / first
+    assert staged.is_dir()
+
+    assert (await ana.delete(f"/api/projects/{first}")).status_code == 204
+    assert await stems.list_for_project(first) == []
+    assert not studio.blobs.exists(b["blob"])  # only the deleted project used it
+    assert studio.blobs.exists(a["blob"])  # the second project still does
+    assert not staged.exists()
+    fetched = await ana.get(f"{base(second)}/{c['blob']}")
+    assert (fetched.status_code, fetched.content) == (200, shared)
+
+    assert (await ana.delete(f"/api/projects/{second}")).status_code == 204
+    assert not studio.blobs.exists(a["blob"])
+
+
+async def test_a_stem_blob_that_is_also_a_song_seed_survives(
+    server: Server, clients: list[httpx.AsyncClient]
+) -> None:
+    studio = studio_of(server.app)
+    alice, alice_token = await server.person("alice")
+    ana = await client_for(server, alice_token, clients)
+    project_id = await server.project(alice, "Take")
+    data = wav_file(0.5)
+    result = await upload_stem(ana, project_id, "upload-seeded-1", data)
+    # Another project whose seed is these very bytes (content addressing shares the file).
+    await studio.projects.create(alice, "Seeded", song_blob=result["blob"])
+    assert (await ana.delete(f"/api/projects/{project_id}")).status_code == 204
+    assert studio.blobs.exists(result["blob"])
+
+
+async def finished_job(client: httpx.AsyncClient, job_id: str) -> dict[str, Any]:
+    """The job once it has ended (polled; the jobs API's own tests cover its events)."""
+    async with asyncio.timeout(120):
+        while True:
+            job: dict[str, Any] = (await client.get(f"/api/jobs/{job_id}")).json()
+            if job["state"] not in ("queued", "running"):
+                return job
+            await asyncio.sleep(0.1)
+
+
+async def test_a_render_job_mixes_the_stem_in_at_its_place(
+    server: Server, clients: list[httpx.AsyncClient]
+) -> None:
+    alice, alice_token = await server.person("alice")
+    ana = await client_for(server, alice_token, clients)
+    project_id = await server.project(alice, "Stem render")
+    data = wav_file(1.0)
+    put = await ana.put(f"{base(project_id)}/upload-render-01/parts/0", content=data)
+    assert put.status_code == 204
+    # Recorded from bar 1 beat 2 (quarter 1: 0.5 s at the new song's 120 bpm).
+    body = {"parts": 1, "start_quarter": 1.0, "duration_ms": 1000.0}
+    assert (await ana.post(f"{base(project_id)}/upload-render-01", json=body)).status_code == 201
+    song = doc_to_song_of(await song_json(server, project_id))
+    [clip] = [c for t in song.tracks for c in t.clips]
+    assert clip.start == song.ppq
+
+    created = await ana.post(
+        f"/api/projects/{project_id}/jobs", json={"kind": "render", "sample_rate": 22050}
+    )
+    assert created.status_code == 201, created.text
+    job = await finished_job(ana, created.json()["id"])
+    assert job["state"] == "succeeded", job
+    download = await ana.get(job["result"]["url"])
+    audio, rate = sf.read(io.BytesIO(download.content), dtype="float32")
+    assert rate == 22050
+    assert len(audio) == pytest.approx(1.5 * rate, abs=0.01 * rate)
+    assert np.max(np.abs(audio[: rate // 2 - 1])) == 0.0  # nothing before the clip
+    level = float(np.sqrt(np.mean(np.square(audio[rate // 2 + 100 : rate]))))
+    assert level == pytest.approx(0.5 / np.sqrt(2) * (100 / 127) ** 2, rel=0.05)

@@ -87,6 +87,7 @@ def test_specs_survive_storage_and_name_their_role() -> None:
         "export-midi",
         "export-musicxml",
         "render",
+        "analyze",
     }
 
 

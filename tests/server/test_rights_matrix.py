@@ -20,6 +20,7 @@ from bandmate.server import Studio, studio_of
 from bandmate.server.security import SESSION_COOKIE
 from bandmate.store import repos
 from bandmate.store.jobs import JobResult, Limits
+from bandmate.store.loops import LoopStore
 from bandmate.store.records import Role, User
 from bandmate.store.updates import utc_now
 
@@ -30,7 +31,14 @@ ROLES = ("owner", "editor", "viewer", "outsider", "anonymous")
 LIMITS = Limits(per_project=100, per_user=100)
 
 # (method, path template, JSON body) -> statuses for owner, editor, viewer, outsider, anonymous
-MATRIX: dict[tuple[str, str], tuple[dict[str, object] | None, tuple[int, ...]]] = {
+# A short silent WAV: what the loop upload row sends as its raw body.
+WAV = (
+    b"RIFF\x2c\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x22\x56\x00\x00"
+    b"\x44\xac\x00\x00\x02\x00\x10\x00data\x08\x00\x00\x00" + b"\x00" * 8
+)
+LOOP = "lib-bass-pop-d-major-98-0"
+
+MATRIX: dict[tuple[str, str], tuple[dict[str, object] | bytes | None, tuple[int, ...]]] = {
     ("GET", "/api/projects"): (None, (200, 200, 200, 200, 401)),
     ("POST", "/api/projects"): ({"name": "New"}, (201, 201, 201, 201, 401)),
     ("GET", "/api/projects/{p}"): (None, (200, 200, 200, 404, 401)),
@@ -67,6 +75,23 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, object] | None, tuple[int, ...]]] 
         },
         (201, 201, 403, 404, 401),
     ),
+    # Listening and loops: the library is for everyone signed in; a project's uploads,
+    # fits and analyses for its members; uploading for editors; deleting for the uploader
+    # (here the owner) and owners.
+    ("GET", "/api/loops"): (None, (200, 200, 200, 200, 401)),
+    ("GET", "/api/loops/recommended"): (None, (200, 200, 200, 200, 401)),
+    ("GET", f"/api/loops/{LOOP}/notes"): (None, (200, 200, 200, 200, 401)),
+    ("GET", f"/api/loops/{LOOP}/audio"): (None, (200, 200, 200, 200, 401)),
+    ("POST", "/api/loops/events"): ({"item": "{l}", "kind": "play"}, (204, 204, 204, 404, 401)),
+    ("POST", "/api/projects/{p}/analyze"): ({}, (201, 201, 201, 404, 401)),
+    ("GET", "/api/projects/{p}/loops"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/projects/{p}/loops/fit"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/projects/{p}/loops/uploads"): (None, (200, 200, 200, 404, 401)),
+    ("POST", "/api/projects/{p}/loops/uploads"): (WAV, (201, 201, 403, 404, 401)),
+    ("PUT", "/api/projects/{p}/loops/uploads/parts/abcdefgh/0"): (WAV, (204, 204, 403, 404, 401)),
+    ("GET", "/api/projects/{p}/loops/uploads/{l}"): (None, (200, 200, 200, 404, 401)),
+    ("GET", "/api/projects/{p}/loops/uploads/{l}/audio"): (None, (200, 200, 200, 404, 401)),
+    ("DELETE", "/api/projects/{p}/loops/uploads/{l}"): (None, (204, 403, 403, 404, 401)),
 }
 
 
@@ -85,6 +110,7 @@ class Cell:
     token: str
     done_job: str
     queued_job: str
+    upload: str
 
 
 @pytest.fixture
@@ -128,7 +154,11 @@ async def _fresh_project(world: World) -> Cell:
     await jobs.succeed(done.id, JobResult(digest, "Song.mid", "audio/midi", 14), None)
     queued = await jobs.create(project_id, users["owner"].id, "export-midi", {}, limits=LIMITS)
     assert not isinstance(queued, str)
-    return Cell(project_id, users["target"].id, invitation.id, token, done.id, queued.id)
+    upload = await LoopStore(studio.database).add_upload(
+        project_id, users["owner"].id, name="loop.wav", blob=studio.blobs.put(WAV),
+        size=len(WAV), media_type="audio/wav", styles=("pop",), instrument="",
+    )  # fmt: skip
+    return Cell(project_id, users["target"].id, invitation.id, token, done.id, queued.id, upload.id)
 
 
 async def _settle(world: World, cell: Cell) -> None:
@@ -146,7 +176,8 @@ async def _state(world: World, project_id: str) -> object:
     invitations = [(i.id, i.uses) for i in await projects.invitations(owner, project_id)]
     jobs = [(j.id, j.state) for j in await world.studio.jobs.store.list_for_project(project_id)]
     updates = len(await world.studio.updates.read_since(project_id))
-    return access.project.name, members, invitations, jobs, updates
+    uploads = [u.id for u in await LoopStore(world.studio.database).list_uploads(project_id)]
+    return access.project.name, members, invitations, jobs, updates, uploads
 
 
 def _fill(template: str, cell: Cell) -> str:
@@ -157,6 +188,7 @@ def _fill(template: str, cell: Cell) -> str:
         .replace("{t}", cell.token)
         .replace("{j}", cell.done_job)
         .replace("{q}", cell.queued_job)
+        .replace("{l}", cell.upload)
     )
 
 
@@ -173,8 +205,12 @@ async def test_rights_matrix(world: World, role: str) -> None:
     for (method, template), (body, _) in MATRIX.items():
         cell = await _fresh_project(world)
         before = await _state(world, cell.project_id)
-        json = None if body is None else {k: _fill_value(v, cell) for k, v in body.items()}
-        response = await world.clients[role].request(method, _fill(template, cell), json=json)
+        client, url = world.clients[role], _fill(template, cell)
+        if isinstance(body, bytes):
+            response = await client.request(method, url, content=body)
+        else:
+            json = None if body is None else {k: _fill_value(v, cell) for k, v in body.items()}
+            response = await client.request(method, url, json=json)
         actual[(method, template)] = response.status_code
         if response.status_code >= 400:
             assert set(response.json()["error"]) == {"code", "message"}

@@ -24,6 +24,10 @@ TABLES = {
     "project_updates",
     "project_snapshots",
     "jobs",
+    "stems",
+    "loop_uploads",
+    "loop_events",
+    "loop_audio",
 }
 
 
@@ -48,7 +52,7 @@ async def test_upgrade_creates_the_schema(empty: Database) -> None:
         async with empty.engine.connect() as conn:
             assert await conn.run_sync(_tables) == TABLES
             assert await conn.run_sync(_diff) == []
-        assert await current_revision(empty) == head_revision() == "0002"
+        assert await current_revision(empty) == head_revision() == "0004"
     finally:
         await empty.close()
 

@@ -38,7 +38,7 @@ from bandmate.formats._smf_check import (
     META_TIME_SIGNATURE,
     META_TRACK_NAME,
 )
-from bandmate.music.song import Song, Track
+from bandmate.music.song import Song, Track, without_audio
 
 _Event = tuple[int, int, int, int, bytes]
 """(tick, order at that tick, sequence, channel status or 0 for a meta event, bytes)."""
@@ -169,7 +169,8 @@ def write_midi(song: Song, *, type: Literal[0, 1] = 1) -> bytes:
     """Encode a song as a Standard MIDI File.
 
     Args:
-        song: The song; its ``ppq`` becomes the file's division.
+        song: The song; its ``ppq`` becomes the file's division. Audio clips are left
+            out, and so are tracks that hold clips but no notes.
         type: 1 for a conductor chunk plus one chunk per track (every field of
             the song survives :func:`~bandmate.formats.read_midi`), 0 for a
             single chunk (notes, instruments, volume and pan survive).
@@ -183,6 +184,7 @@ def write_midi(song: Song, *, type: Literal[0, 1] = 1) -> bytes:
     """
     if type not in (0, 1):
         raise FormatError(f"MIDI type={type} must be 0 or 1")
+    song = without_audio(song)  # audio clips have no MIDI form; audio-only tracks go too
     if len(song.tracks) >= MAX_TRACKS:
         raise FormatError(f"tracks={len(song.tracks)} must be fewer than {MAX_TRACKS}")
     channels = channels_for(song.tracks)

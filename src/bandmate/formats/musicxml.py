@@ -25,7 +25,7 @@ from bandmate.errors import FormatError
 from bandmate.formats._archive import MAX_XML_BYTES, check_xml, is_zip, unzip_musicxml, zip_musicxml
 from bandmate.formats._m21 import guarded, m21, m21_chord_figure, m21_key, score_to_song
 from bandmate.formats.midi_read import read_bytes
-from bandmate.music.song import DEFAULT_PPQ, Song, Track
+from bandmate.music.song import DEFAULT_PPQ, Song, Track, without_audio
 
 XmlSource = bytes | bytearray | memoryview | str | os.PathLike[str]
 """What :func:`read_musicxml` accepts: the document's bytes or a path (str or PathLike)."""
@@ -165,7 +165,7 @@ def write_musicxml(song: Song, *, compressed: bool = False) -> bytes:
     """Encode a song as MusicXML 4.0.
 
     Args:
-        song: The song.
+        song: The song (its audio clips, and tracks holding only clips, are left out).
         compressed: Return a ``.mxl`` zip archive instead of plain XML.
 
     Returns:
@@ -175,6 +175,7 @@ def write_musicxml(song: Song, *, compressed: bool = False) -> bytes:
         FormatError: When music21 cannot notate the song (a duration with no
             written form) or a chord symbol has no MusicXML form.
     """
+    song = without_audio(song)  # audio clips are not notation
 
     def export() -> bytes:
         exporter = m21("musicxml.m21ToXml").GeneralObjectExporter(song_to_score(song))

@@ -4,11 +4,11 @@ Layout under ``root`` (the server's ``DATA_DIR/jam-uploads``)::
 
     <project_id>/<user_id>/<upload_id>/<index>        the parts, as uploaded
     <project_id>/<user_id>/<upload_id>.json           the finished stem (its answer, kept)
-    <project_id>/stems/<digest>                       "this blob is a stem of this project"
 
 A part is written to a temporary file and renamed, so a half-written part is never read.
 Finishing a stem twice answers the same (the browser may not have heard the first answer),
-and a stem of one project can only be read through that project.
+which stems a project holds is the database's ``stems`` table
+(:class:`bandmate.store.stems.StemStore`), not these files.
 """
 
 from __future__ import annotations
@@ -102,23 +102,14 @@ class StemUploads:
         return result
 
     def finish(self, project_id: str, user_id: str, upload_id: str, result: dict[str, Any]) -> None:
-        """Record the finished stem (its answer, and its blob as one of the project's),
-        then drop the parts."""
+        """Record the finished stem (its answer), then drop the parts."""
         folder = self._dir(project_id, user_id, upload_id)
-        stems = self.root / _segment(project_id, "project_id") / "stems"
-        stems.mkdir(parents=True, exist_ok=True)
-        (stems / _segment(str(result["blob"]), "blob")).write_text(
-            str(result["mime"]), encoding="utf-8"
-        )
         marker = folder.with_suffix(".json")
         tmp = marker.with_suffix(".tmp")
         tmp.write_text(json.dumps(result), encoding="utf-8")
         os.replace(tmp, marker)
         shutil.rmtree(folder, ignore_errors=True)
 
-    def stem_mime(self, project_id: str, digest: str) -> str | None:
-        """The type of blob ``digest`` if it is a stem of ``project_id``."""
-        if not _SAFE.fullmatch(digest):
-            return None
-        path = self.root / _segment(project_id, "project_id") / "stems" / digest
-        return path.read_text(encoding="utf-8") if path.exists() else None
+    def drop_project(self, project_id: str) -> None:
+        """Forget everything staged for a (deleted) project: parts and finished answers."""
+        shutil.rmtree(self.root / _segment(project_id, "project_id"), ignore_errors=True)

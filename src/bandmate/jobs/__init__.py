@@ -1,4 +1,4 @@
-"""Background jobs: renders, exports, mastering and releases, off the request path.
+"""Background jobs: renders, exports, mastering, releases and analyses, off the request path.
 
 - :mod:`bandmate.jobs.specs`: each kind's checked parameters and the role it needs.
 - :mod:`bandmate.jobs.tasks`: the work itself, plain functions run inside a worker.

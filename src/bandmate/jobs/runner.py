@@ -33,6 +33,7 @@ from bandmate.store.blobs import BlobStore
 from bandmate.store.errors import NotFoundError
 from bandmate.store.jobs import Job, JobResult, JobStore, Limits
 from bandmate.store.records import Project
+from bandmate.store.stems import StemStore
 from bandmate.store.updates import UpdateLog
 
 log = logging.getLogger(__name__)
@@ -308,13 +309,18 @@ class JobRunner:
         try:
             project = await self._project(job)
             source = await load_source(self._updates, self._blobs, project)
+            # A render reads the recordings of the song's audio clips: only this project's.
+            stems = await StemStore(self.store.database).digests(project.id)
+            source = replace(source, blob_dir=str(self._blobs.root), stems=tuple(stems))
         except BandmateError as exc:
             await self.store.fail(job.id, f"the song could not be read: {exc}")
             return
         if job.id in self._cancelled:
             return
         workdir.mkdir(parents=True, exist_ok=True)
-        task = Task(job.id, job.kind, job.params, source, str(workdir))
+        blob = job.params.get("blob") if job.kind == "analyze" else None
+        audio = str(self._blobs.path_of(blob)) if isinstance(blob, str) else None
+        task = Task(job.id, job.kind, job.params, source, str(workdir), audio)
         try:
             outcome = await self._pool.run(task, lambda f, m: self._progress(job.id, f, m))
         except JobCancelledError:

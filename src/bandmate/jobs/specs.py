@@ -21,8 +21,15 @@ from bandmate.release.metadata import Credit, ReleaseInfo
 from bandmate.release.metadata import Role as CreditRole
 from bandmate.store.records import Role
 
-JobKind = Literal["export-midi", "export-musicxml", "render", "master", "release"]
-KINDS: tuple[JobKind, ...] = ("export-midi", "export-musicxml", "render", "master", "release")
+JobKind = Literal["export-midi", "export-musicxml", "render", "master", "release", "analyze"]
+KINDS: tuple[JobKind, ...] = (
+    "export-midi",
+    "export-musicxml",
+    "render",
+    "master",
+    "release",
+    "analyze",
+)
 
 NEEDED_ROLE: dict[JobKind, Role] = {
     "export-midi": "viewer",
@@ -30,6 +37,7 @@ NEEDED_ROLE: dict[JobKind, Role] = {
     "render": "viewer",
     "master": "editor",
     "release": "editor",
+    "analyze": "viewer",
 }
 """Reading the song (exports, renders) is for every member; mastering and releasing, which
 speak for the project, are for editors and owners."""
@@ -171,19 +179,37 @@ class Release(_Mastering):
         )
 
 
+class Analyze(_Spec):
+    """Listen to the project's song (its notes), or to one of its uploaded loops.
+
+    Started through ``POST /api/projects/{id}/analyze`` (see
+    :mod:`bandmate.server.routes_listen`), which checks that the upload belongs to the
+    project and fills in its blob: this kind is not accepted by the generic jobs endpoint.
+    """
+
+    kind: Literal["analyze"]
+    upload_id: str | None = Field(default=None, pattern=r"^[0-9a-f]{32}$")
+    blob: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Analyze:
+        if (self.upload_id is None) != (self.blob is None):
+            raise ValueError("upload_id and blob go together (an upload) or are both absent")
+        return self
+
+
 JobSpec = Annotated[
     ExportMidi | ExportMusicXml | Render | Master | Release, Field(discriminator="kind")
 ]
 """The body of ``POST /api/projects/{id}/jobs``."""
 
-_ADAPTER: TypeAdapter[ExportMidi | ExportMusicXml | Render | Master | Release] = TypeAdapter(
-    JobSpec
-)
+AnySpec = ExportMidi | ExportMusicXml | Render | Master | Release | Analyze
+"""Every kind, including those started by their own endpoints."""
+
+_ADAPTER: TypeAdapter[AnySpec] = TypeAdapter(Annotated[AnySpec, Field(discriminator="kind")])
 
 
-def parse_spec(
-    kind: str, params: dict[str, Any]
-) -> ExportMidi | ExportMusicXml | Render | Master | Release:
+def parse_spec(kind: str, params: dict[str, Any]) -> AnySpec:
     """Rebuild a checked spec from a stored job's kind and parameters.
 
     Raises:
@@ -192,6 +218,6 @@ def parse_spec(
     return _ADAPTER.validate_python({**params, "kind": kind})
 
 
-def spec_params(spec: ExportMidi | ExportMusicXml | Render | Master | Release) -> dict[str, Any]:
+def spec_params(spec: AnySpec) -> dict[str, Any]:
     """A spec's parameters as JSON values, without its kind (how a job stores them)."""
     return spec.model_dump(mode="json", exclude={"kind"})

@@ -10,11 +10,13 @@ and returns an :class:`Outcome`: the result file and numbers about it. Errors ar
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
+import resource
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,7 @@ from bandmate.formats.midi_write import write_midi
 from bandmate.formats.musicxml import write_musicxml
 from bandmate.jobs.errors import JobFailedError
 from bandmate.jobs.specs import (
+    Analyze,
     ExportMidi,
     ExportMusicXml,
     Master,
@@ -36,6 +39,8 @@ from bandmate.jobs.specs import (
 from bandmate.music.song import Song
 from bandmate.release.package import safe_name
 from bandmate.render.bounce import render_to_file
+from bandmate.render.clips import StemLoader
+from bandmate.store.blobs import BlobStore
 from bandmate.sync.document import doc_to_song
 from bandmate.sync.update import apply_update
 
@@ -61,11 +66,15 @@ class SongSource:
         title: The project's name (the title of a song that was never opened).
         updates: The latest snapshot's state (if any) then every update after it, in order.
         seed_midi: The project's MIDI seed, used only when ``updates`` is empty.
+        blob_dir: The blob store's folder, where the recordings of audio clips are read.
+        stems: The digests of the project's stems: the only recordings a render reads.
     """
 
     title: str
     updates: tuple[bytes, ...] = ()
     seed_midi: bytes | None = None
+    blob_dir: str | None = None
+    stems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +86,8 @@ class Task:
     params: dict[str, Any]
     source: SongSource
     workdir: str
+    audio_path: str | None = None
+    """The file an ``analyze`` job of an upload listens to (a blob's path)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +98,18 @@ class Outcome:
     name: str
     media_type: str
     summary: dict[str, Any] = field(default_factory=dict)
+
+
+def stem_loader(source: SongSource) -> StemLoader:
+    """Reads the recordings of a song's audio clips: the project's own stems only."""
+    allowed = frozenset(source.stems)
+
+    def load(digest: str) -> bytes:
+        if source.blob_dir is None or digest not in allowed:
+            raise JobFailedError(f"an audio clip names {digest[:12]}…, not a stem of this project")
+        return BlobStore(Path(source.blob_dir)).get(digest)
+
+    return load
 
 
 def load_song(source: SongSource) -> Song:
@@ -147,8 +170,10 @@ def export_musicxml(song: Song, spec: ExportMusicXml, work: Path, progress: Prog
     return Outcome(str(path), extension, MEDIA_TYPES[extension], {"tracks": len(song.tracks)})
 
 
-def render(song: Song, spec: Render, work: Path, progress: Progress) -> Outcome:
-    """The song rendered to WAV, FLAC or MP3."""
+def render(
+    song: Song, spec: Render, work: Path, progress: Progress, *, stems: StemLoader | None = None
+) -> Outcome:
+    """The song rendered to WAV, FLAC or MP3, its audio clips mixed in (read with ``stems``)."""
     path = work / f"render.{spec.format}"
     result = render_to_file(
         song,
@@ -158,6 +183,7 @@ def render(song: Song, spec: Render, work: Path, progress: Progress) -> Outcome:
         bit_depth=spec.bit_depth,
         quality=spec.mp3_kbps,
         progress=_render_progress(progress),
+        stems=stems,
     )
     summary = {
         "seconds": result.seconds,
@@ -176,6 +202,7 @@ def _master(
     *,
     audio_format: str,
     bit_depth: int,
+    stems: StemLoader | None = None,
 ) -> tuple[Path, Path, dict[str, Any]]:
     # Imported here: it draws the report with matplotlib, which exports never need.
     from bandmate.master.files import master_file
@@ -186,6 +213,7 @@ def _master(
         sample_rate=spec.sample_rate,
         bit_depth=24,
         progress=_render_progress(_stage(progress, 0.0, 0.5)),
+        stems=stems,
     )
     out = work / "master"
     out.mkdir()
@@ -216,7 +244,9 @@ def _master(
     return outcome.output, out, summary
 
 
-def master(song: Song, spec: Master, work: Path, progress: Progress) -> Outcome:
+def master(
+    song: Song, spec: Master, work: Path, progress: Progress, *, stems: StemLoader | None = None
+) -> Outcome:
     """The song rendered and mastered: a zip of the master, its HTML report and JSON numbers."""
     output, folder, summary = _master(
         song,
@@ -225,6 +255,7 @@ def master(song: Song, spec: Master, work: Path, progress: Progress) -> Outcome:
         _stage(progress, 0.0, 0.95),
         audio_format=spec.format,
         bit_depth=spec.bit_depth,
+        stems=stems,
     )
     progress(0.95, "Packing the master and its report")
     path = work / "master.zip"
@@ -235,13 +266,21 @@ def master(song: Song, spec: Master, work: Path, progress: Progress) -> Outcome:
     return Outcome(str(path), "zip", MEDIA_TYPES["zip"], summary)
 
 
-def release(song: Song, spec: Release, work: Path, progress: Progress) -> Outcome:
+def release(
+    song: Song, spec: Release, work: Path, progress: Progress, *, stems: StemLoader | None = None
+) -> Outcome:
     """The song rendered, mastered and packaged for stores, as a zip."""
     from bandmate.release.package import build_release
 
     info = spec.info()
     output, _, summary = _master(
-        song, spec, work, _stage(progress, 0.0, 0.7), audio_format="wav", bit_depth=24
+        song,
+        spec,
+        work,
+        _stage(progress, 0.0, 0.7),
+        audio_format="wav",
+        bit_depth=24,
+        stems=stems,
     )
     (work / "release").mkdir()
     package = build_release(
@@ -256,6 +295,105 @@ def release(song: Song, spec: Release, work: Path, progress: Progress) -> Outcom
     summary["files"] = sorted(path.name for path in package.files.values())
     summary["notes"] = list(package.notes)
     return Outcome(str(package.zip_path), "zip", MEDIA_TYPES["zip"], summary)
+
+
+ANALYSIS_MAX_MEMORY = 3 << 30
+"""Address-space cap (soft) of a worker while it decodes and analyzes an upload, bytes."""
+MAX_CHORDS = 256
+"""Chords kept in an analysis summary (the result file has them all)."""
+
+
+def _song_summary(song: Song) -> tuple[str, dict[str, Any]]:
+    # Imported here: listening loads numpy and scipy, which exports never need.
+    from bandmate.listen.symbolic import analyze_song
+
+    result = analyze_song(song)
+    summary = {
+        "source": "song",
+        "key": result.key_stated or result.key,
+        "key_estimated": result.key,
+        "key_confidence": result.key_confidence,
+        "key_runner_up": result.key_runner_up,
+        "bpm": result.bpm,
+        "meter": result.meter,
+        "seconds": result.seconds,
+        "notes": result.notes,
+        "chords": [
+            {"bar": c.bar, "start": c.start, "end": c.end, "symbol": c.symbol}
+            for c in result.chords[:MAX_CHORDS]
+        ],
+        "mood": {
+            "valence": result.mood.valence,
+            "arousal": result.mood.arousal,
+            "label": result.mood.label,
+        },
+    }
+    return result.to_json(), summary
+
+
+@contextlib.contextmanager
+def _memory_cap(limit: int) -> Iterator[None]:
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    capped = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
+    if soft != resource.RLIM_INFINITY and soft <= capped:
+        yield  # already capped at least as tightly
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (capped, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _audio_summary(path: str) -> tuple[str, dict[str, Any]]:
+    from bandmate.listen.analyze import analyze_file
+
+    # A job worker is a daemon process and may not start the bounded child of
+    # bandmate.listen.bounded; it is itself a process of its own, so a decoder that dies
+    # fails the job, not the server. Its address space is capped for the decode as there.
+    with _memory_cap(ANALYSIS_MAX_MEMORY):
+        result = analyze_file(path)
+    summary = {
+        "source": "upload",
+        "key": result.key.name if result.key.confidence > 0 else None,
+        "key_confidence": result.key.confidence,
+        "key_runner_up": result.key.runner_up,
+        "bpm": result.bpm if result.bpm > 0 else None,
+        "meter": f"{result.beats_per_bar}/4",
+        "seconds": result.seconds,
+        "chords": [
+            {"start": c.start, "end": c.end, "symbol": c.symbol} for c in result.chords[:MAX_CHORDS]
+        ],
+        "mood": {
+            "valence": result.mood.valence,
+            "arousal": result.mood.arousal,
+            "label": result.mood.label,
+        },
+        "energy": result.energy,
+        "loudness_lufs": _finite(result.loudness.integrated_lufs),
+    }
+    return result.to_json(), summary
+
+
+def analyze(
+    song: Song, spec: Analyze, work: Path, progress: Progress, audio_path: str | None
+) -> Outcome:
+    """Listen to the song's notes, or to an uploaded file: key, tempo, chords and mood.
+
+    The result file is the whole analysis as JSON; the summary holds what the studio shows.
+    """
+    if spec.blob is not None:
+        if audio_path is None:
+            raise JobFailedError("the uploaded file of this analysis was not handed over")
+        progress(0.1, "Decoding and listening to the upload")
+        text, summary = _audio_summary(audio_path)
+        summary["upload_id"] = spec.upload_id
+    else:
+        progress(0.1, "Reading the song's key, chords and mood")
+        text, summary = _song_summary(song)
+    path = work / "analysis.json"
+    path.write_text(text, encoding="utf-8")
+    return Outcome(str(path), "json", "application/json", summary)
 
 
 def run_task(task: Task, progress: Progress) -> Outcome:
@@ -281,14 +419,17 @@ def run_task(task: Task, progress: Progress) -> Outcome:
         outcome = export_musicxml(song, spec, work, progress)
         name = f"{title}.{outcome.name}"
     elif isinstance(spec, Render):
-        outcome = render(song, spec, work, progress)
+        outcome = render(song, spec, work, progress, stems=stem_loader(task.source))
         name = f"{title}.{outcome.name}"
     elif isinstance(spec, Master):
-        outcome = master(song, spec, work, progress)
+        outcome = master(song, spec, work, progress, stems=stem_loader(task.source))
         name = f"{title} (master).zip"
     elif isinstance(spec, Release):
-        outcome = release(song, spec, work, progress)
+        outcome = release(song, spec, work, progress, stems=stem_loader(task.source))
         name = f"{safe_name(spec.title)} (release).zip"
+    elif isinstance(spec, Analyze):
+        outcome = analyze(song, spec, work, progress, task.audio_path)
+        name = f"{title} (analysis).json"
     else:  # pragma: no cover - the spec union is closed
         raise JobFailedError(f"kind={task.kind!r} has no work function")
     summary = {**outcome.summary, "elapsed_s": round(time.perf_counter() - started, 3)}

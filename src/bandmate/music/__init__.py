@@ -22,6 +22,7 @@ from bandmate.music.quantize import quantize
 from bandmate.music.roman import chord_to_roman, roman_to_chord
 from bandmate.music.scale import Scale, parse_scale
 from bandmate.music.song import (
+    AudioClip,
     ChordEvent,
     Instrument,
     MeterChange,
@@ -36,6 +37,7 @@ from bandmate.music.tracks import merge_tracks, rescale_ppq
 from bandmate.music.transpose import transpose_key, transpose_song, transpose_song_diatonic
 
 __all__ = [
+    "AudioClip",
     "BarBeat",
     "Chord",
     "ChordEvent",

@@ -8,7 +8,7 @@ hashed, and compared for equality in tests.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bandmate.errors import MusicError
 from bandmate.music.chord import Chord
@@ -68,12 +68,54 @@ class Instrument:
 
 
 @dataclass(frozen=True, slots=True)
+class AudioClip:
+    """A recorded region on a track: a stored recording that plays from ``start``.
+
+    The recording is named, not held: ``blob`` is its SHA-256 in the server's blob
+    store, which whoever renders the song reads (see ``docs/song-document.md``).
+
+    Attributes:
+        blob: The recording's SHA-256 (64 lowercase hex digits).
+        start: The tick where the clip starts sounding (>= 0).
+        offset: Ticks of the recording skipped at its start (>= 0), counted at the tempo
+            in force at ``start``: a take begun in a count-in starts at tick 0 with the
+            count-in cut.
+        duration_ms: The recording's length in milliseconds (> 0), as recorded.
+        mime: Its type: ``audio/webm``, ``audio/ogg`` or ``audio/wav``.
+        author: The user id of who recorded it, when known.
+    """
+
+    blob: str
+    start: int
+    offset: int = 0
+    duration_ms: float = 1.0
+    mime: str = "audio/webm"
+    author: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.blob) != 64 or self.blob.strip("0123456789abcdef"):
+            raise MusicError(f"blob={self.blob[:70]!r} must be 64 lowercase hex digits")
+        if self.start < 0:
+            raise MusicError(f"clip start={self.start} must be >= 0")
+        if self.offset < 0:
+            raise MusicError(f"clip offset={self.offset} must be >= 0")
+        if not 0.0 < self.duration_ms <= MAX_CLIP_MS:
+            raise MusicError(f"duration_ms={self.duration_ms} must be in (0, {MAX_CLIP_MS:g}]")
+
+
+MAX_CLIP_MS = 4 * 3600 * 1000.0
+"""The longest clip: four hours."""
+
+
+@dataclass(frozen=True, slots=True)
 class Track:
-    """A named part played by one instrument.
+    """A named part played by one instrument, and the audio clips recorded on it.
 
     ``volume`` is MIDI channel volume (0..127); ``pan`` runs from -64 (hard
     left) through 0 (centre) to 63 (hard right), as MIDI CC 10 minus 64.
-    Notes are kept sorted by (start, pitch).
+    Notes are kept sorted by (start, pitch), clips by start. Clips are audio: they
+    have no MIDI form (MIDI and MusicXML export leave them out) and play only where
+    their recordings can be read (the server's render jobs mix them in).
     """
 
     name: str
@@ -83,6 +125,7 @@ class Track:
     pan: int = 0
     mute: bool = False
     solo: bool = False
+    clips: tuple[AudioClip, ...] = ()
 
     def __post_init__(self) -> None:
         _check_range("volume", self.volume, 0, 127)
@@ -90,6 +133,9 @@ class Track:
         ordered = tuple(sorted(self.notes, key=_note_order))
         if ordered != self.notes:
             object.__setattr__(self, "notes", ordered)
+        clips = tuple(sorted(self.clips, key=_clip_order))
+        if clips != self.clips:
+            object.__setattr__(self, "clips", clips)
 
     @property
     def end(self) -> int:
@@ -99,6 +145,10 @@ class Track:
 
 def _note_order(note: Note) -> tuple[int, int, int, int]:
     return (note.start, note.pitch, note.duration, note.velocity)
+
+
+def _clip_order(clip: AudioClip) -> tuple[int, str, int, float]:
+    return (clip.start, clip.blob, clip.offset, clip.duration_ms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,3 +261,12 @@ class Song:
     @property
     def note_count(self) -> int:
         return sum(len(t.notes) for t in self.tracks)
+
+
+def without_audio(song: Song) -> Song:
+    """``song`` as notes only: every clip left out, and every track that held clips but no
+    notes (a recorded audio take) with them. What MIDI and MusicXML export write."""
+    if not any(t.clips for t in song.tracks):
+        return song
+    tracks = tuple(replace(t, clips=()) for t in song.tracks if t.notes or not t.clips)
+    return replace(song, tracks=tracks)

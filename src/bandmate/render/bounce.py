@@ -9,9 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
+from bandmate.errors import RenderError
 from bandmate.music.song import Song
+from bandmate.render.clips import StemLoader, audible_clips, mix_clips
 from bandmate.render.soundfont import find_soundfont
-from bandmate.render.synth import ProgressCallback, render_song
+from bandmate.render.synth import ProgressCallback, check_sample_rate, render_song
 from bandmate.render.write import AudioFormat, BitDepth, audio_format, peak_dbfs, write_audio
 
 SAFETY_PEAK_DBFS = -1.0
@@ -71,8 +73,9 @@ def render_to_file(
     quality: int | str = 320,
     progress: ProgressCallback | None = None,
     tail_seconds: float = 1.0,
+    stems: StemLoader | None = None,
 ) -> RenderResult:
-    """Render a song and write it to an audio file.
+    """Render a song (notes and audio clips) and write it to an audio file.
 
     A mix whose peak exceeds full scale (1.0) is scaled as a whole so that its
     peak is -1 dBFS; the result's ``gain_db`` says by how much. Quieter mixes
@@ -89,24 +92,35 @@ def render_to_file(
         quality: MP3 bitrate in kbps or a LAME VBR level such as ``"V0"``.
         progress: Called as ``progress(done_seconds, total_seconds)`` while rendering.
         tail_seconds: The longest release tail after the song's end, in seconds.
+        stems: Reads a clip's recording by its digest; needed when an audible track
+            has audio clips, which are mixed in at their places
+            (:func:`bandmate.render.clips.mix_clips`).
 
     Returns:
         What was written, how loud, and how fast.
 
     Raises:
-        RenderError: When the song cannot be rendered.
+        RenderError: When the song cannot be rendered (or a clip's recording read).
         FormatError: When the file cannot be written in the format.
     """
     started = time.perf_counter()
     format = audio_format(path, format)  # fail on a bad name before a long render
     font = find_soundfont(soundfont)
-    audio = render_song(
-        song,
-        sample_rate=sample_rate,
-        soundfont=font,
-        progress=progress,
-        tail_seconds=tail_seconds,
-    )
+    clips = audible_clips(song)
+    if clips and stems is None:
+        raise RenderError(f"the song has {len(clips)} audio clip(s): give stems= to read them")
+    if song.end_tick > 0 or not clips:
+        audio = render_song(
+            song,
+            sample_rate=sample_rate,
+            soundfont=font,
+            progress=progress,
+            tail_seconds=tail_seconds,
+        )
+    else:  # only recordings: nothing for the synthesizer to play
+        audio = np.zeros((0, 2), dtype=np.float32)
+    if clips and stems is not None:
+        audio = mix_clips(audio, song, stems, sample_rate=check_sample_rate(sample_rate))
     peak = peak_dbfs(audio)
     gain_db = 0.0
     if peak > 0.0:

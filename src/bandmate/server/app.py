@@ -32,6 +32,7 @@ from bandmate.server import (
     routes_auth,
     routes_jam,
     routes_jobs,
+    routes_listen,
     routes_projects,
     routes_sync,
     routes_web,
@@ -133,6 +134,7 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     app.include_router(routes_projects.router)
     app.include_router(routes_jobs.router)
     app.include_router(routes_assist.router)
+    app.include_router(routes_listen.router)
     routes_sync.install(app, app.state.studio)
     routes_jam.install(app, app.state.studio)
 

@@ -55,6 +55,7 @@ from bandmate.server.services import Studio, StudioDep, UserDep, studio_of
 from bandmate.server.sockets import admit, close_quietly, serve_both
 from bandmate.store.errors import ConflictError, NotFoundError
 from bandmate.store.records import Project, Role
+from bandmate.store.stems import StemStore
 from bandmate.sync.limits import CloseCode
 
 log = logging.getLogger(__name__)
@@ -348,6 +349,15 @@ async def finish_stem(
         )
         seed = partial(seed_update, studio, access.project)
         track_id = await write_stem(rooms_of(request.app), project_id, clip, seed=seed)
+        await StemStore(studio.database).add(
+            project_id=project_id,
+            uploader_id=user.id,
+            digest=digest,
+            mime=mime,
+            size=len(data),
+            duration_ms=info.duration_ms,
+            track_id=track_id,
+        )
         result = {"track_id": track_id, "blob": digest, "mime": mime, "bytes": len(data)}
         await run_in_threadpool(uploads.finish, project_id, user.id, upload_id, result)
     finally:
@@ -374,9 +384,25 @@ async def get_stem(
 ) -> Response:
     """An audio take's recording (any member of the project it was recorded in)."""
     await studio.projects.access(user, project_id)
-    uploads = uploads_of(request.app)
-    mime = await run_in_threadpool(uploads.stem_mime, project_id, digest)
-    if mime is None:
+    stem = await StemStore(studio.database).find(project_id, digest)
+    if stem is None:
         raise NotFoundError(f"project {project_id!r} has no stem {digest[:70]!r}")
     data = await run_in_threadpool(studio.blobs.get, digest)
-    return Response(content=data, media_type=mime)
+    # A stem never changes (its name is its SHA-256): browsers may keep it.
+    headers = {"Cache-Control": "private, max-age=31536000, immutable"}
+    return Response(content=data, media_type=stem.mime, headers=headers)
+
+
+async def stem_leftovers(studio: Studio, project_id: str) -> list[str]:
+    """The blobs of a project's stems, read before the project is deleted (its cascade
+    removes the rows; :func:`clean_up_stems` deletes what no one else uses after)."""
+    return await StemStore(studio.database).digests(project_id)
+
+
+async def clean_up_stems(app: FastAPI, project_id: str, digests: list[str]) -> None:
+    """After a project was deleted: drop its staged uploads, and the blobs of its stems
+    that no other project's stem, job result or song seed uses."""
+    studio = studio_of(app)
+    await run_in_threadpool(uploads_of(app).drop_project, project_id)
+    for digest in await StemStore(studio.database).orphans(digests):
+        await run_in_threadpool(studio.blobs.delete, digest)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
+from bandmate.server.routes_jam import clean_up_stems, stem_leftovers
 from bandmate.server.schemas import (
     CreatedInvitationOut,
     ErrorOut,
@@ -71,11 +72,15 @@ async def rename_project(
 @router.delete(
     "/api/projects/{project_id}", status_code=status.HTTP_204_NO_CONTENT, responses=_COMMON
 )
-async def delete_project(project_id: str, user: UserDep, studio: StudioDep) -> None:
-    """Delete a project and everything in it (owners), its jobs and their files included."""
+async def delete_project(
+    project_id: str, request: Request, user: UserDep, studio: StudioDep
+) -> None:
+    """Delete a project and everything in it (owners), its jobs, stems and their files included."""
     leftovers = await studio.jobs.project_leftovers(project_id)
+    stems = await stem_leftovers(studio, project_id)
     await studio.projects.delete(user, project_id)
     await studio.jobs.clean_up(leftovers)
+    await clean_up_stems(request.app, project_id, stems)
 
 
 @router.get(

@@ -5,7 +5,8 @@
 - :mod:`bandmate.store.repos` reads and writes accounts and projects.
 - :class:`UpdateLog` is the port the sync layer stores song-document updates through,
   with :class:`SqlUpdateLog` and :class:`InMemoryUpdateLog` behind it.
-- :class:`BlobStore` keeps content-addressed files (SHA-256).
+- :class:`BlobStore` keeps content-addressed files (SHA-256); :class:`StemStore` records
+  which of them are a project's audio takes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from bandmate.store.engine import Backend, Database, sqlite_url
 from bandmate.store.errors import ConflictError, NotFoundError, StoreError, UsernameTakenError
 from bandmate.store.migrate import current_revision, head_revision, upgrade
 from bandmate.store.records import ROLES, Access, Invitation, Member, Project, Role, User
+from bandmate.store.stems import Stem, StemStore
 from bandmate.store.updates import InMemoryUpdateLog, Snapshot, SqlUpdateLog, Update, UpdateLog
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "Role",
     "Snapshot",
     "SqlUpdateLog",
+    "Stem",
+    "StemStore",
     "StoreError",
     "Update",
     "UpdateLog",

@@ -18,8 +18,10 @@ from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bandmate.store.engine import Database
+from bandmate.store.loops import LoopAudioRow, LoopUploadRow
 from bandmate.store.models import JobRow, ProjectRow
 from bandmate.store.records import Project, new_id
+from bandmate.store.stems import StemRow
 from bandmate.store.updates import utc_now
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
@@ -142,6 +144,11 @@ class JobStore:
     def __init__(self, database: Database, *, clock: Callable[[], datetime] = utc_now) -> None:
         self._db = database
         self._clock = clock
+
+    @property
+    def database(self) -> Database:
+        """The database the jobs are in (the runner reads a project's stems from it too)."""
+        return self._db
 
     async def create(
         self,
@@ -301,11 +308,18 @@ class JobStore:
             return job
 
     async def blob_in_use(self, digest: str) -> bool:
-        """Whether any job's result or project's song still names the blob ``digest``."""
+        """Whether any job's result, project's song or stem still names the blob ``digest``."""
         async with self._db.transaction() as db:
             used = await db.execute(select(JobRow.id).where(JobRow.result_blob == digest).limit(1))
             if used.scalar() is not None:
                 return True
+            stem = await db.execute(select(StemRow.id).where(StemRow.digest == digest).limit(1))
+            if stem.scalar() is not None:
+                return True
+            for column in (LoopUploadRow.blob, LoopAudioRow.blob):  # uploaded, rendered loops
+                loop = await db.execute(select(column).where(column == digest).limit(1))
+                if loop.scalar() is not None:
+                    return True
             song = await db.execute(
                 select(ProjectRow.id).where(ProjectRow.song_blob == digest).limit(1)
             )

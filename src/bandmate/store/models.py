@@ -202,3 +202,7 @@ class JobRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+
+
+# The loop tables live in their own module; importing it here puts them on Base.metadata.
+from bandmate.store import loops as _loops  # noqa: E402, F401

@@ -22,6 +22,7 @@ from bandmate.errors import MusicError
 from bandmate.music.chord import parse_chord
 from bandmate.music.key import Key, parse_key
 from bandmate.music.song import (
+    AudioClip,
     ChordEvent,
     Instrument,
     MeterChange,
@@ -120,6 +121,34 @@ def note_from_json(entry: Entry, path: str) -> Note:
     )
 
 
+def clip_from_json(entry: Entry, path: str) -> AudioClip:
+    """Read one entry of an audio track's ``clips`` map found at ``path``."""
+    author = entry.get("author")
+    if author is not None and not isinstance(author, str):
+        raise DocumentError(f"{path}/author={show(author)} must be a string, not {kind(author)}")
+    return _make(
+        path,
+        AudioClip,
+        blob=text(entry, "blob", path),
+        start=integer(entry, "start", path),
+        offset=integer(entry, "offset", path),
+        duration_ms=number(entry, "duration_ms", path),
+        mime=text(entry, "mime", path),
+        author=author,
+    )
+
+
+def _clips(entry: Entry, path: str) -> tuple[AudioClip, ...]:
+    # ``kind`` and ``clips`` are optional: a note track has neither.
+    track_kind = entry.get("kind")
+    if track_kind is not None and track_kind != "audio":
+        raise DocumentError(f"{path}/kind={show(track_kind)} must be 'audio' or absent")
+    if "clips" not in entry:
+        return ()
+    clips = as_map(entry["clips"], f"{path}/clips")
+    return tuple(clip for _, clip in _lane(clips, f"{path}/clips", clip_from_json))
+
+
 def _tempo(entry: Entry, path: str) -> TempoChange:
     return _make(
         path, TempoChange, tick=integer(entry, "tick", path), bpm=number(entry, "bpm", path)
@@ -157,6 +186,7 @@ def track_from_json(entry: Entry, path: str) -> tuple[float, Track]:
         pan=integer(entry, "pan", path),
         mute=boolean(entry, "mute", path),
         solo=boolean(entry, "solo", path),
+        clips=_clips(entry, path),
     )
     return number(entry, "order", path), track
 

@@ -6,7 +6,9 @@ The document has six root maps (see ``docs/song-document.md``)::
     tempos    id -> Y.Map {tick, bpm}
     meters    id -> Y.Map {tick, numerator, denominator}
     tracks    id -> Y.Map {name, program, drums, volume, pan, mute, solo, order,
-                           position?, notes: Y.Map id -> Y.Map {pitch, start, duration, velocity}}
+                           position?, notes: Y.Map id -> Y.Map {pitch, start, duration, velocity},
+                           kind?: "audio", clips?: Y.Map id -> Y.Map {blob, mime, start,
+                           offset, duration_ms, author?}}
     chords    id -> Y.Map {tick, duration, symbol, order}
     sections  id -> Y.Map {tick, name, order}
 
@@ -99,24 +101,29 @@ def doc_to_json(doc: Doc[Any]) -> dict[str, JsonObject]:
 
 
 def check_structure(doc: Doc[Any]) -> None:
-    """Check that every entry in the lanes, and every track's ``notes``, is a ``Y.Map``.
+    """Check that every entry in the lanes, and every track's ``notes`` and ``clips``
+    (and each of their entries), is a ``Y.Map``.
 
     A plain JSON object would read the same but would merge as one value (the
     last writer would win on every field), and edits could not address its fields.
 
     Raises:
-        DocumentError: An entry or a ``notes`` value is something else.
+        DocumentError: An entry, a ``notes`` or ``clips`` value, or one of their
+            entries is something else.
     """
     with doc.transaction():
         for name in LANES:
             for key, entry in root_map(doc, name).items():
                 path = f"{name}/{key}"
                 _require_map(entry, path)
-                if name == "tracks" and "notes" in entry:
-                    notes = entry["notes"]
-                    _require_map(notes, f"{path}/notes")
-                    for note_key, note in notes.items():
-                        _require_map(note, f"{path}/notes/{note_key}")
+                if name != "tracks":
+                    continue
+                for inner in ("notes", "clips"):
+                    if inner in entry:
+                        items = entry[inner]
+                        _require_map(items, f"{path}/{inner}")
+                        for item_key, item in items.items():
+                            _require_map(item, f"{path}/{inner}/{item_key}")
 
 
 def root_map(doc: Doc[Any], name: str) -> YMap:

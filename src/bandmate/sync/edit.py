@@ -66,7 +66,7 @@ def add_track(
     position: Position = ORIGIN,
     rng: random.Random | None = None,
 ) -> str:
-    """Add ``track`` (with its notes) to the document.
+    """Add ``track`` (with its notes and clips) to the document.
 
     Args:
         doc: The song document.
@@ -79,11 +79,14 @@ def add_track(
         The new track's id.
     """
     note_ids = [new_id(rng) for _ in track.notes]
+    clip_ids = [new_id(rng) for _ in track.clips]
     with doc.transaction():
         tracks = root_map(doc, "tracks")
         if order is None:
             order = max((_order(tracks, key) for key in _keys(tracks)), default=-1.0) + 1.0
-        entry = track_to_json(track, order=order, position=position, note_ids=note_ids)
+        entry = track_to_json(
+            track, order=order, position=position, note_ids=note_ids, clip_ids=clip_ids
+        )
         track_id = new_id(rng)
         track_from_json(entry, f"tracks/{track_id}")  # a finite order and position
         tracks[track_id] = to_shared(entry)

@@ -13,6 +13,7 @@ import random
 from collections.abc import Sequence
 
 from bandmate.music.song import (
+    AudioClip,
     ChordEvent,
     MeterChange,
     Note,
@@ -62,20 +63,49 @@ def note_to_json(note: Note) -> JsonObject:
     }
 
 
+def clip_to_json(clip: AudioClip) -> JsonObject:
+    """One entry of an audio track's ``clips`` map."""
+    entry: JsonObject = {
+        "blob": clip.blob,
+        "mime": check_text("clip mime", clip.mime),
+        "start": _safe("clip start", clip.start),
+        "offset": _safe("clip offset", clip.offset),
+        "duration_ms": float(clip.duration_ms),
+    }
+    if clip.author is not None:
+        entry["author"] = check_text("clip author", clip.author)
+    return entry
+
+
 def track_to_json(
-    track: Track, *, order: float, position: Position = ORIGIN, note_ids: Sequence[str]
+    track: Track,
+    *,
+    order: float,
+    position: Position = ORIGIN,
+    note_ids: Sequence[str],
+    clip_ids: Sequence[str] = (),
 ) -> JsonObject:
     """One entry of the ``tracks`` map, with its ``notes`` map keyed by ``note_ids``.
+
+    A track with clips is an ``audio`` track (``kind: "audio"``) and has a ``clips``
+    map keyed by ``clip_ids``; a track without clips has neither key.
 
     Args:
         track: The track.
         order: Where the track sorts among the others (any finite number).
         position: ``(x, y, z)`` of the track in the spatial mix.
         note_ids: One id per note of ``track.notes``, in the same order.
+        clip_ids: One id per clip of ``track.clips``, in the same order.
     """
     if len(note_ids) != len(track.notes):
         raise ValueError(f"{len(note_ids)} note ids for {len(track.notes)} notes")
+    if len(clip_ids) != len(track.clips):
+        raise ValueError(f"{len(clip_ids)} clip ids for {len(track.clips)} clips")
     notes: JsonObject = {i: note_to_json(n) for i, n in zip(note_ids, track.notes, strict=True)}
+    audio: JsonObject = {}
+    if track.clips:
+        clips = zip(clip_ids, track.clips, strict=True)
+        audio = {"kind": "audio", "clips": {i: clip_to_json(c) for i, c in clips}}
     return {
         "name": check_text("track name", track.name),
         "program": track.instrument.program,
@@ -87,6 +117,7 @@ def track_to_json(
         "order": float(order),
         "position": [float(c) for c in position],
         "notes": notes,
+        **audio,
     }
 
 
@@ -155,7 +186,10 @@ def song_to_json(song: Song, *, rng: random.Random | None = None) -> dict[str, J
     tracks: JsonObject = {}
     for index, track in enumerate(song.tracks):
         note_ids = [new_id(rng) for _ in track.notes]
-        tracks[new_id(rng)] = track_to_json(track, order=index, note_ids=note_ids)
+        clip_ids = [new_id(rng) for _ in track.clips]
+        tracks[new_id(rng)] = track_to_json(
+            track, order=index, note_ids=note_ids, clip_ids=clip_ids
+        )
     return {
         "meta": meta_to_json(song),
         "tempos": {new_id(rng): tempo_to_json(t) for t in song.tempos},

@@ -40,7 +40,7 @@ export interface CreatedInvitation {
 }
 
 export type JobState = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
-export type JobKind = 'export-midi' | 'export-musicxml' | 'render' | 'master' | 'release'
+export type JobKind = 'export-midi' | 'export-musicxml' | 'render' | 'master' | 'release' | 'analyze'
 
 /** What a job is asked to do: `kind` and the parameters of that kind (see docs/jobs.md). */
 export type JobSpec = { kind: JobKind } & Record<string, unknown>

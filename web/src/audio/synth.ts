@@ -74,6 +74,11 @@ export class Synth {
     return new Synth(context, synth, meter)
   }
 
+  /** Where other sources (audio clips) join the mix: the master meter, then the speakers. */
+  get output(): AudioNode {
+    return this.meter
+  }
+
   /** The audio clock, in seconds. */
   get now(): number {
     return this.context.currentTime

@@ -5,6 +5,7 @@
  */
 import type { SongView } from '../doc/schema.ts'
 import { secondsToTick, tickToSeconds } from '../music/time.ts'
+import { ClipPlayer, clipsStarting, type PlayableClip } from './clips.ts'
 import { clicks, notesStarting, validLoop } from './plan.ts'
 import type { Synth } from './synth.ts'
 
@@ -17,6 +18,8 @@ export interface TransportOptions {
   song: () => SongView | null
   loop: () => { enabled: boolean; start: number; end: number }
   metronome: () => boolean
+  /** The song's audio clips whose recordings are decoded (those still loading are skipped). */
+  clips?: () => readonly PlayableClip[]
 }
 
 interface Segment {
@@ -39,11 +42,16 @@ export class Transport {
   /** Everything before this tick (in the current segment) is scheduled. */
   private planned = 0
   private sounding: Sounding[] = []
+  /** The next plan starts a segment: clips already sounding there start part-way in. */
+  private resume = false
+  readonly clipPlayer: ClipPlayer
 
   constructor(
     private readonly synth: Synth,
     private readonly options: TransportOptions,
-  ) {}
+  ) {
+    this.clipPlayer = new ClipPlayer(synth.context, synth.output)
+  }
 
   get playing(): boolean {
     return this.timer !== null
@@ -63,6 +71,7 @@ export class Transport {
       seconds: tickToSeconds(song.tempos, song.ppq, start),
     }
     this.planned = start
+    this.resume = true
     this.schedule()
     this.timer = setInterval(() => this.schedule(), INTERVAL_MS)
   }
@@ -73,6 +82,7 @@ export class Transport {
     this.segment = null
     this.sounding = []
     this.synth.silence()
+    this.clipPlayer.stopAll()
   }
 
   /** The tick heard now (while playing), or null when stopped. */
@@ -96,6 +106,7 @@ export class Transport {
     const song = this.options.song()
     if (song === null || this.segment === null) return
     this.synth.setTracks(song.tracks)
+    this.clipPlayer.setTracks(song.tracks)
     const horizon = this.synth.now + LOOKAHEAD_S
     // At most a few loop wraps per call, however short the loop.
     for (let wraps = 0; wraps < 4; wraps++) {
@@ -112,6 +123,7 @@ export class Transport {
       const time = this.timeOf(song, loop.end)
       this.segment = { time, tick: loop.start, seconds: tickToSeconds(song.tempos, song.ppq, loop.start) }
       this.planned = loop.start
+      this.resume = true
     }
   }
 
@@ -124,10 +136,24 @@ export class Transport {
       this.synth.noteOn(channel, note.pitch, note.velocity, this.timeOf(song, note.start))
       this.sounding.push({ channel, pitch: note.pitch, end: note.end })
     }
+    this.planClips(song, from, to, cut)
     if (this.options.metronome()) {
       for (const click of clicks(song.meters, song.ppq, from, to)) {
         this.synth.click(click.downbeat, this.timeOf(song, click.tick))
       }
+    }
+  }
+
+  /** Start the clips that begin in `[from, to)` (and, on a new segment, those sounding at `from`). */
+  private planClips(song: SongView, from: number, to: number, cut: number): void {
+    const resume = this.resume
+    this.resume = false
+    const clips = this.options.clips?.() ?? []
+    if (clips.length === 0) return
+    for (const start of clipsStarting(clips, song.tracks, song.tempos, song.ppq, from, to, resume)) {
+      const stopAt = start.endTick > cut ? this.timeOf(song, cut) : null
+      const { clip } = start
+      this.clipPlayer.start(clip.id, clip.trackId, clip.buffer, this.timeOf(song, start.tick), start.offsetS, stopAt)
     }
   }
 

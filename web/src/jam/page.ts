@@ -11,8 +11,13 @@
  *
  * Every instrument goes through `input` (the same path as the on-screen keys); tests reach it
  * as `window.bandmateJam`, since Web MIDI does not start in a headless browser.
+ *
+ * What this player records is moved earlier by the latency of their audio paths (measured,
+ * plus a manual offset kept in this browser): notes by the output path, audio takes by the
+ * output and input paths (`../audio/latency.ts`).
  */
 import type { User } from '../api/client.ts'
+import { audioCompensationMs, type Latency, loadManualOffset, MANUAL_MAX_MS, MANUAL_MIN_MS, measureLatency, noteCompensationMs, saveManualOffset } from '../audio/latency.ts'
 import type { Synth } from '../audio/synth.ts'
 import type { TrackView } from '../doc/schema.ts'
 import { DRUM_NAMES, PROGRAM_NAMES } from '../music/gm.ts'
@@ -56,6 +61,7 @@ export function jamPage(projectId: string, user: User): Page {
   let scheduledUntil = 0
   let program = 0
   let drums = false
+  let manualMs = loadManualOffset()
   const down = new Set<number>()
 
   const status = h('span.jam-status', {}, 'connecting…')
@@ -124,6 +130,7 @@ export function jamPage(projectId: string, user: User): Page {
       .then((loaded) => {
         synth = loaded
         updateChannels()
+        showLatency()
         return loaded
       })
       .catch(() => null)
@@ -156,6 +163,42 @@ export function jamPage(projectId: string, user: User): Page {
     else if (event.k === 'off') synth.noteOff(channel, event.p, audioTime(whenMs))
   }
 
+  // ---------------------------------------------------------------------------- latency
+
+  /** This player's audio paths as the browser reports them now, and their manual offset. */
+  function latency(): Latency {
+    return measureLatency(synth?.context ?? null, mesh.stream?.getAudioTracks()[0] ?? null, manualMs)
+  }
+
+  /** The server time a note played now belongs to: earlier by what the player hears late. */
+  function stamp(): number {
+    return jam.serverNow() - noteCompensationMs(latency())
+  }
+
+  const latencyInput = h('input.jam-latency', {
+    type: 'number',
+    min: String(MANUAL_MIN_MS),
+    max: String(MANUAL_MAX_MS),
+    step: '1',
+    value: String(manualMs),
+    title: 'Manual latency offset (ms): positive moves your takes earlier',
+    attrs: { 'aria-label': 'Latency offset in milliseconds' },
+    onchange: () => {
+      manualMs = saveManualOffset(latencyInput.value)
+      latencyInput.value = String(manualMs)
+      showLatency()
+    },
+  })
+  const latencyInfo = h('span.jam-latency-info', {})
+
+  function showLatency(): void {
+    const now = latency()
+    const ms = (v: number): string => `${Math.round(v)} ms`
+    latencyInfo.textContent = `output ${ms(now.baseMs + now.outputMs)}, input ${ms(now.inputMs)}: notes land ${ms(noteCompensationMs(now))} earlier, audio ${ms(audioCompensationMs(now))}`
+    latencyInfo.dataset.notesMs = String(noteCompensationMs(now))
+    latencyInfo.dataset.audioMs = String(audioCompensationMs(now))
+  }
+
   // ---------------------------------------------------------------------------- playing
 
   /** The instrument input path: every key, pad and MIDI-like source ends here. */
@@ -163,17 +206,17 @@ export function jamPage(projectId: string, user: User): Page {
     noteOn(pitch: number, vel = velocity): void {
       if (pitch < 0 || pitch > 127 || down.has(pitch)) return
       down.add(pitch)
-      emit({ k: 'on', at: jam.serverNow(), p: pitch, v: Math.max(1, Math.min(127, Math.round(vel))) })
+      emit({ k: 'on', at: stamp(), p: pitch, v: Math.max(1, Math.min(127, Math.round(vel))) })
     },
     noteOff(pitch: number): void {
       if (!down.delete(pitch)) return
-      emit({ k: 'off', at: jam.serverNow(), p: pitch, v: 0 })
+      emit({ k: 'off', at: stamp(), p: pitch, v: 0 })
     },
     sustain(on: boolean): void {
-      emit({ k: 'sustain', at: jam.serverNow(), v: on ? 127 : 0 })
+      emit({ k: 'sustain', at: stamp(), v: on ? 127 : 0 })
     },
     bend(value: number): void {
-      emit({ k: 'bend', at: jam.serverNow(), v: Math.max(-8192, Math.min(8191, Math.round(value))) })
+      emit({ k: 'bend', at: stamp(), v: Math.max(-8192, Math.min(8191, Math.round(value))) })
     },
   }
 
@@ -239,6 +282,7 @@ export function jamPage(projectId: string, user: User): Page {
     }
     audioButton.textContent = mesh.stream === null ? '🎤 Send audio' : '■ Stop audio'
     audioButton.classList.toggle('sending', mesh.stream !== null)
+    showLatency()
   }
 
   /** The audio line of player `id` in the players list: connection, round trip, jitter, loss. */
@@ -258,11 +302,12 @@ export function jamPage(projectId: string, user: User): Page {
 
   function showState(state: RoomState): void {
     updateChannels()
+    showLatency()
     mesh.setPlayers(jam.me, state.players.map((p) => p.id))
     const playing = state.transport.playing
     startButton.textContent = playing ? 'Stop' : 'Start'
     const mine = state.players.find((p) => p.id === jam.me)
-    if (mine?.recording && !recorder.recording && mesh.stream !== null) recorder.start(mesh.stream, mesh.source, state.transport, jam.serverNow())
+    if (mine?.recording && !recorder.recording && mesh.stream !== null) recorder.start(mesh.stream, mesh.source, state.transport, jam.serverNow() - audioCompensationMs(latency()))
     else if (!mine?.recording && recorder.recording) void recorder.stop()
     recordButton.classList.toggle('recording', mine?.recording ?? false)
     recordButton.textContent = mine?.recording ? '■ Stop recording' : '● Record'
@@ -402,12 +447,13 @@ export function jamPage(projectId: string, user: User): Page {
       advice,
     ),
     h('section.jam-instrument-row', {}, instrument, h('label', {}, 'Velocity ', velocityInput), h('label', {}, 'Bend ', bendInput), audioSource, audioButton),
+    h('section.jam-latency-row', {}, h('label', {}, 'Latency offset ', latencyInput, ' ms'), latencyInfo),
     keyboard,
     pads,
     h('section.jam-room', {}, h('h2', {}, 'Players'), players, h('h2', {}, 'Heard'), log),
   )
 
-  const hook = { input, heard, connection: jam, mesh, recorder, toggleAudio, serverNow: () => jam.serverNow() }
+  const hook = { input, heard, connection: jam, mesh, recorder, toggleAudio, serverNow: () => jam.serverNow(), latency }
   ;(window as unknown as { bandmateJam?: typeof hook }).bandmateJam = hook
 
   return {

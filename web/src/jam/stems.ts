@@ -158,7 +158,11 @@ export class StemRecorder {
     return this.recorder !== null
   }
 
-  /** Start recording `stream` at server time `serverMs` on `transport`. */
+  /**
+   * Start recording `stream`; its first sample belongs at server time `serverMs` on
+   * `transport` (the caller moves it earlier by the player's measured latency and manual
+   * offset: `../audio/latency.ts`).
+   */
   start(stream: MediaStream, label: AudioSource, transport: TransportState, serverMs: number): void {
     if (this.recorder !== null || !transport.playing || transport.segments.length === 0) return
     const mimeType = MediaRecorder.isTypeSupported('audio/webm;codecs=opus') ? 'audio/webm;codecs=opus' : ''

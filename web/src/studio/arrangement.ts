@@ -1,12 +1,15 @@
 /**
  * The arrangement: one lane per track with its header (name, instrument, mute, solo,
- * volume, pan) and an overview of its notes across the whole song, a bar ruler, the loop
- * range and the play head. Clicking a lane opens the track in the editor.
+ * volume, pan) and an overview of its notes across the whole song, audio clips as blocks
+ * with their waveform, a bar ruler, the loop range and the play head. Clicking a lane
+ * opens the track in the editor.
  */
+import { skippedSeconds } from '../audio/clips.ts'
 import { addTrack, removeTrack, setTrack, type SongView, type TrackView } from '../doc/schema.ts'
 import { DRUM_KITS, FAMILY_NAMES, PROGRAM_NAMES } from '../music/gm.ts'
-import { barLines, barTicks } from '../music/time.ts'
+import { barLines, barTicks, secondsToTick, tickToSeconds } from '../music/time.ts'
 import { h, replaceChildren } from '../ui/dom.ts'
+import type { ClipLibrary, ClipView } from './clips.ts'
 import type { Presence } from './presence.ts'
 import type { Session } from './session.ts'
 import type { SongModel } from './song.ts'
@@ -61,6 +64,7 @@ export class Arrangement {
     private readonly song: SongModel,
     private readonly store: StudioStore,
     private readonly presence: Presence,
+    private readonly clipLibrary: ClipLibrary | null = null,
   ) {
     this.headers = h('div.track-headers')
     this.canvas = h('canvas.lanes', { attrs: { 'aria-label': 'Arrangement overview' } })
@@ -78,6 +82,7 @@ export class Arrangement {
       this.render()
     })
     presence.onChange(() => this.render())
+    clipLibrary?.onChange(() => this.render())
   }
 
   render(): void {
@@ -101,6 +106,7 @@ export class Arrangement {
       state.trackId,
       this.session.canEdit,
       tracks.map((t) => [t.id, t.name, t.drums, t.program]),
+      [...this.audioTracks()],
     ])
     if (structure !== this.signature) {
       this.signature = structure
@@ -205,7 +211,9 @@ export class Arrangement {
       h(
         'div.track-line',
         {},
-        instrumentSelect(track, (program) => set({ program }), !canEdit),
+        this.audioTracks().has(track.id)
+          ? h('span.audio-kind', { title: 'Recorded audio: it plays as recorded, with this track’s volume and pan' }, 'Audio')
+          : instrumentSelect(track, (program) => set({ program }), !canEdit),
         h('label.knob', { title: 'Volume' }, 'Vol', slider('volume', 0, 127, 'Volume')),
         h('label.knob', { title: 'Pan' }, 'Pan', slider('pan', -64, 63, 'Pan')),
       ),
@@ -227,10 +235,25 @@ export class Arrangement {
     this.store.set({ trackId: id, selection: new Set() })
   }
 
+  /** The ids of the tracks that hold audio clips. */
+  private audioTracks(): Set<string> {
+    return new Set(this.clipLibrary?.clips().map((c) => c.trackId) ?? [])
+  }
+
+  /** Where a clip ends: its decoded length, or the recorded duration until it is decoded. */
+  private clipEnd(song: SongView, clip: ClipView): number {
+    const recording = this.clipLibrary?.recording(clip.blob)
+    const seconds = typeof recording === 'object' ? recording.seconds : clip.durationMs / 1000
+    const start = tickToSeconds(song.tempos, song.ppq, clip.start)
+    const length = Math.max(0, seconds - skippedSeconds(song.tempos, song.ppq, clip))
+    return Math.max(clip.start + 1, secondsToTick(song.tempos, song.ppq, start + length))
+  }
+
   /** The tick range the overview shows: the whole song and some room after it. */
   private extent(song: SongView): number {
     const bar = barTicks(song.meters[0] ?? { tick: 0, numerator: 4, denominator: 4 }, song.ppq)
     let end = 0
+    for (const clip of this.clipLibrary?.clips() ?? []) end = Math.max(end, this.clipEnd(song, clip))
     for (const track of song.tracks) for (const n of track.notes) end = Math.max(end, n.start + n.duration)
     for (const chord of song.chords) end = Math.max(end, chord.tick + chord.duration)
     return Math.max(16 * bar, Math.ceil(end / bar + 2) * bar)
@@ -268,6 +291,7 @@ export class Arrangement {
     const state = this.store.get()
     const extent = this.extent(song)
     const px = width / extent
+    this.canvas.dataset.extent = String(extent) // ticks across the canvas (for tests)
     ctx.font = '11px system-ui, sans-serif'
     ctx.textBaseline = 'middle'
     tracks.forEach((track, i) => {
@@ -299,6 +323,7 @@ export class Arrangement {
       }
     }
     tracks.forEach((track, i) => this.paintTrack(ctx, song, track, RULER_H + i * LANE_H, px))
+    this.paintClips(ctx, song, px)
     const x = Math.round(state.playhead * px)
     ctx.fillStyle = '#ffd43b'
     ctx.fillRect(x, 0, 1, height)
@@ -307,6 +332,74 @@ export class Arrangement {
       if (row < 0 || peer.cursor === null) continue
       ctx.fillStyle = peer.user.colour
       ctx.fillRect(Math.round(peer.cursor.tick * px), RULER_H + row * LANE_H, 2, LANE_H)
+    }
+  }
+
+  /**
+   * Each clip as a block on its track's lane with the recording's waveform (once decoded).
+   * The canvas says what it drew in `data-clips` and `data-waveforms` (counts).
+   */
+  private paintClips(ctx: CanvasRenderingContext2D, song: SongView, px: number): void {
+    let drawn = 0
+    let waves = 0
+    for (const clip of this.clipLibrary?.clips() ?? []) {
+      const row = song.tracks.findIndex((t) => t.id === clip.trackId)
+      const track = song.tracks[row]
+      if (track === undefined) continue
+      const y = RULER_H + row * LANE_H
+      const x = clip.start * px
+      const width = Math.max(4, (this.clipEnd(song, clip) - clip.start) * px)
+      const colour = trackColour(song, track.id)
+      ctx.globalAlpha = track.mute ? 0.35 : 1
+      ctx.fillStyle = `${colour}33`
+      ctx.strokeStyle = `${colour}aa`
+      ctx.beginPath()
+      ctx.roundRect(x, y + 4, width, LANE_H - 9, 5)
+      ctx.fill()
+      ctx.stroke()
+      drawn++
+      const recording = this.clipLibrary!.recording(clip.blob)
+      if (typeof recording === 'object') {
+        this.paintWaveform(ctx, recording.peaks, recording.seconds, skippedSeconds(song.tempos, song.ppq, clip), x, y + 6, width, LANE_H - 13)
+        waves++
+      } else {
+        ctx.fillStyle = colour
+        ctx.fillText(recording === 'failed' ? 'recording not available' : 'loading…', x + 6, y + LANE_H / 2)
+      }
+      ctx.globalAlpha = 1
+    }
+    this.canvas.dataset.clips = String(drawn)
+    this.canvas.dataset.waveforms = String(waves)
+  }
+
+  private paintWaveform(
+    ctx: CanvasRenderingContext2D,
+    peaks: Float32Array,
+    seconds: number,
+    skip: number,
+    x: number,
+    y: number,
+    width: number,
+    height: number,
+  ): void {
+    const count = peaks.length / 2
+    const first = Math.floor((skip / Math.max(seconds, 1e-9)) * count)
+    const shown = Math.max(1, count - first)
+    const mid = y + height / 2
+    ctx.fillStyle = ctx.strokeStyle
+    const columns = Math.max(1, Math.floor(width))
+    for (let col = 0; col < columns; col++) {
+      const from = first + Math.floor((col * shown) / columns)
+      const to = Math.max(from + 1, first + Math.floor(((col + 1) * shown) / columns))
+      let low = 0
+      let high = 0
+      for (let i = from; i < to && i < count; i++) {
+        low = Math.min(low, peaks[2 * i]!)
+        high = Math.max(high, peaks[2 * i + 1]!)
+      }
+      const top = mid - Math.min(1, high) * (height / 2)
+      const bottom = mid - Math.max(-1, low) * (height / 2)
+      ctx.fillRect(x + col, top, 1, Math.max(1, bottom - top))
     }
   }
 

@@ -9,6 +9,8 @@ test('jobs are described in musicians\' words', () => {
   assert.equal(describeJob({ kind: 'master', params: { target: 'custom', lufs: -12 } }), 'Master · -12 LUFS')
   assert.equal(describeJob({ kind: 'export-musicxml', params: { compressed: true } }), 'MusicXML (compressed .mxl)')
   assert.equal(describeJob({ kind: 'release', params: { title: 'Night Drive' } }), 'Release · Night Drive')
+  assert.equal(describeJob({ kind: 'analyze', params: {} }), 'Analysis · the song')
+  assert.equal(describeJob({ kind: 'analyze', params: { upload_id: 'ab'.repeat(16) } }), 'Analysis · an uploaded loop')
 })
 
 test('the status line follows the state', () => {

@@ -26,6 +26,8 @@ export function describeJob(job: Pick<Job, 'kind' | 'params'>): string {
     }
     case 'release':
       return `Release · ${String(p.title ?? '')}`
+    case 'analyze':
+      return typeof p.upload_id === 'string' ? 'Analysis · an uploaded loop' : 'Analysis · the song'
   }
 }
 

@@ -11,6 +11,7 @@ import { Editor } from '../editor/editor.ts'
 import { h } from '../ui/dom.ts'
 import { toast } from '../ui/toast.ts'
 import { Arrangement, trackColour } from './arrangement.ts'
+import { ClipLibrary } from './clips.ts'
 import { AssistPanel } from './assist.ts'
 import { editChord } from './chords.ts'
 import { openExportDialog } from './exports.ts'
@@ -18,6 +19,7 @@ import { exportMidi, importMidi } from './files.ts'
 import { openInviteDialog } from './invite.ts'
 import { Presence } from './presence.ts'
 import { Session } from './session.ts'
+import { ListenPanel } from './listen.ts'
 import { installShortcuts, SHORTCUTS } from './shortcuts.ts'
 import { SongModel } from './song.ts'
 import { initialState, type StudioStore } from './state.ts'
@@ -68,6 +70,7 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
   const song = new SongModel(session.doc)
   const store: StudioStore = new Store(initialState(480))
   const presence = new Presence(session.provider.awareness, user)
+  const clips = new ClipLibrary(project.id, session.doc)
   let synth: Synth | null = null
   let transport: Transport | null = null
   let frame = 0
@@ -114,8 +117,11 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
         song: () => assist.layer(song.get()),
         loop: () => store.get().loop,
         metronome: () => store.get().metronome,
+        clips: () => clips.playable(),
       })
       store.set({ sound: 'ready' })
+      // For the browser tests: what the transport started (audio clips) and when.
+      ;(window as unknown as { bandmateStudio?: unknown }).bandmateStudio = { transport, synth, clips }
       return transport
     } catch (error) {
       store.set({ sound: 'failed' })
@@ -181,7 +187,9 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     invite: project.role === 'owner' ? () => openInviteDialog(project.id) : null,
     assist: () => assist.open(),
   })
-  const arrangement = new Arrangement(session, song, store, presence)
+  const listen = new ListenPanel(session, song, store)
+  topbar.element.querySelector('.assist-open')?.after(listen.toggle)
+  const arrangement = new Arrangement(session, song, store, presence, clips)
   const editorTitle = h('div.editor-title')
   const help = h('div.help', {}, ...SHORTCUTS.map(([keys, what]) => h('span', {}, h('kbd', {}, keys), ` ${what}`)))
   const waiting = h('div.studio-waiting', {}, 'Loading the song…')
@@ -253,8 +261,11 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
   })
 
   return () => {
+    delete (window as unknown as { bandmateStudio?: unknown }).bandmateStudio
+    clips.close()
     removeShortcuts()
     assist.destroy()
+    listen.destroy()
     transport?.stop()
     cancelAnimationFrame(frame)
     void synth?.context.close()

@@ -1,0 +1,159 @@
+/**
+ * The listening and loops endpoints as typed functions (see docs/loops.md): analysis jobs,
+ * loops that fit the song, a loop's notes for inserting, uploads and interaction events.
+ * Requests carry the CSRF token like the rest of the API; errors become `ApiError`.
+ */
+import { ApiError, type Alternative, type Job } from '../api/client.ts'
+
+export type LoopRole = 'drums' | 'bass' | 'chords' | 'pad'
+
+export interface Loop {
+  id: string
+  source: 'library'
+  title: string
+  role: LoopRole
+  style: string
+  key: string | null
+  bpm: number
+  bars: number
+  seconds: number
+  mood: string
+  progression: string[]
+  audio_url: string
+}
+
+export interface Upload {
+  id: string
+  source: 'upload'
+  name: string
+  state: 'pending' | 'ready' | 'failed'
+  job_id: string | null
+  error: string | null
+  key: string | null
+  bpm: number | null
+  mood: string | null
+  audio_url: string
+}
+
+export interface LoopFit {
+  loop: Loop | null
+  upload: Upload | null
+  score: number
+  key_relation: string
+  shift: number
+  offered_key: string | null
+  tempo_relation: 'equal' | 'half-time' | 'double-time' | 'free'
+  stretch: number
+  offered_bpm: number | null
+  reasons: string[]
+  audio_url: string
+}
+
+export interface Fits {
+  project: { key: string | null; bpm: number | null; valence: number; arousal: number; styles: string[] }
+  fits: LoopFit[]
+}
+
+export interface LoopNotes {
+  ppq: number
+  key: string | null
+  bpm: number
+  alternative: Alternative
+}
+
+/** What an analysis job's summary holds (the song's, or an upload's). */
+export interface AnalysisSummary {
+  source: 'song' | 'upload'
+  key: string | null
+  key_confidence: number
+  bpm: number | null
+  meter: string
+  seconds: number
+  chords: { symbol: string; bar?: number; start: number }[]
+  mood: { valence: number; arousal: number; label: string }
+}
+
+function cookie(name: string): string | null {
+  for (const part of document.cookie.split(';')) {
+    const [key, ...value] = part.trim().split('=')
+    if (key === name) return decodeURIComponent(value.join('='))
+  }
+  return null
+}
+
+async function token(): Promise<string> {
+  const known = cookie('bandmate_csrf')
+  if (known !== null) return known
+  const response = await fetch('/api/auth/csrf', { credentials: 'same-origin' })
+  const body = (await response.json()) as { csrf_token: string }
+  return cookie('bandmate_csrf') ?? body.csrf_token
+}
+
+async function call<T>(method: string, path: string, body?: unknown, raw?: Blob): Promise<T> {
+  const headers: Record<string, string> = { Accept: 'application/json' }
+  if (method !== 'GET') headers['X-CSRF-Token'] = await token()
+  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (raw !== undefined) headers['Content-Type'] = 'application/octet-stream'
+  const response = await fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: raw ?? (body === undefined ? null : JSON.stringify(body)),
+  })
+  if (!response.ok) {
+    let code = `http_${response.status}`
+    let message = response.statusText || `HTTP ${response.status}`
+    try {
+      const data = (await response.json()) as { error?: { code?: string; message?: string } }
+      code = data.error?.code ?? code
+      message = data.error?.message ?? message
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(response.status, code, message)
+  }
+  if (response.status === 204) return undefined as T
+  return (await response.json()) as T
+}
+
+/** Bytes per request of an upload sent in parts: under the server's default body cap. */
+export const PART_BYTES = 512 * 1024
+
+const project = (id: string): string => `/api/projects/${encodeURIComponent(id)}`
+
+export const listenApi = {
+  analyze: (projectId: string, uploadId: string | null = null) =>
+    call<Job>('POST', `${project(projectId)}/analyze`, uploadId === null ? {} : { upload_id: uploadId }),
+  fits: (projectId: string, role: string, n = 12) => {
+    const query = new URLSearchParams({ n: String(n) })
+    if (role === 'uploads') query.set('source', 'uploads')
+    else if (role !== '') query.set('role', role)
+    return call<Fits>('GET', `${project(projectId)}/loops/fit?${query.toString()}`)
+  },
+  notes: (loopId: string, options: { shift: number; ppq: number; atTick: number; repeat: number; timeScale: '0.5' | '1' | '2' }) => {
+    const query = new URLSearchParams({
+      shift: String(options.shift),
+      ppq: String(options.ppq),
+      at_tick: String(options.atTick),
+      repeat: String(options.repeat),
+      time_scale: options.timeScale,
+    })
+    return call<LoopNotes>('GET', `/api/loops/${encodeURIComponent(loopId)}/notes?${query.toString()}`)
+  },
+  /** Upload a file: in one request, or in parts when it is larger than PART_BYTES (the
+   * server caps request bodies, 1 MiB by default). */
+  upload: async (projectId: string, file: File): Promise<Upload> => {
+    const base = `${project(projectId)}/loops/uploads`
+    const query = new URLSearchParams({ name: file.name.slice(0, 200) || 'upload' })
+    if (file.size <= PART_BYTES) return call<Upload>('POST', `${base}?${query.toString()}`, undefined, file)
+    const token = Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('')
+    const parts = Math.ceil(file.size / PART_BYTES)
+    for (let index = 0; index < parts; index++) {
+      await call<undefined>('PUT', `${base}/parts/${token}/${index}`, undefined, file.slice(index * PART_BYTES, (index + 1) * PART_BYTES))
+    }
+    query.set('parts', String(parts))
+    query.set('token', token)
+    return call<Upload>('POST', `${base}?${query.toString()}`)
+  },
+  event: (item: string, kind: 'play' | 'like' | 'use') => call<undefined>('POST', '/api/loops/events', { item, kind }),
+}
