@@ -96,3 +96,30 @@ def test_playing_from_inside_a_clip_starts_it_part_way_in(new_context: NewContex
     assert abs(started["offsetS"] - 3.0) < 1e-6, started
     page.keyboard.press("Space")
     page.wait_for_selector("button.play:not(.active)")
+
+
+def test_an_audio_track_opens_a_note_not_a_piano_roll(new_context: NewContext) -> None:
+    context = new_context()
+    name = sign_up(context, "singer")
+    project_id = create_project(context, "Take")
+    upload_stem(context, project_id, opus_file(1.0), 2.0)
+    page = open_studio(context, project_id)
+    page.locator(".track-header", has_text=f"{name} – voice audio").click()
+    expect(page.locator(".editor")).to_have_attribute("data-mode", "audio")
+    note = page.locator(".editor-audio")
+    expect(note).to_be_visible()
+    summary = f"Audio track: 1 clip, recorded by {name} (you)"
+    expect(note.locator(".editor-audio-line")).to_have_text(summary)
+    expect(note.locator("li")).to_have_text(f"Bar 1, 1.0 s · {name} (you)")
+    expect(page.locator(".editor-title")).to_contain_text("Audio — ")
+    for tool in ("button.tool >> nth=0", "button.tool >> nth=1", "select.grid"):
+        expect(page.locator(tool)).to_be_disabled()
+    box = page.locator(".editor").bounding_box()
+    assert box is not None
+    page.mouse.click(box["x"] + 200, box["y"] + 150)  # would draw a note on a piano roll
+    assert page.get_attribute(".note-list", "data-count") == "0"
+    # Back on an instrument: piano roll and tools again.
+    page.get_by_role("button", name="+ Instrument").click()
+    expect(page.locator(".editor")).to_have_attribute("data-mode", "piano")
+    expect(page.locator(".editor-audio")).to_be_hidden()
+    expect(page.locator("button.tool >> nth=0")).to_be_enabled()

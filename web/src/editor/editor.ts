@@ -11,6 +11,7 @@ import type { Presence } from '../studio/presence.ts'
 import type { Session } from '../studio/session.ts'
 import type { SongModel } from '../studio/song.ts'
 import type { StudioStore } from '../studio/state.ts'
+import { audioTrackSummary, describeAudioTrack, type AudioTrackSummary } from './audio.ts'
 import { drawEditor } from './draw.ts'
 import { addNotes, clampDelta, moveNotes, removeNotes, resizeNotes, setVelocities } from './edits.ts'
 import {
@@ -39,6 +40,8 @@ export interface EditorDeps {
   colourOf: (trackId: string) => string
   audition: (trackId: string, pitch: number, velocity: number) => void
   editChord: (chordId: string | null, tick: number) => void
+  /** A member's name for a user id (who recorded an audio clip); null when not known. */
+  nameOf?: (userId: string) => string | null
 }
 
 type Drag =
@@ -58,6 +61,8 @@ export class Editor {
   private readonly canvas: HTMLCanvasElement
   private readonly ctx: CanvasRenderingContext2D
   private readonly list: NoteList
+  /** Shown over the canvas when the open track is an audio track (the note tools are off). */
+  private readonly audioNote: HTMLElement
   private width = 0
   private height = 0
   private scrollTick = 0
@@ -80,7 +85,13 @@ export class Editor {
     this.list = new NoteList()
     this.element = document.createElement('div')
     this.element.className = 'editor'
-    this.element.append(this.canvas, this.list.element)
+    this.audioNote = document.createElement('div')
+    this.audioNote.className = 'editor-audio'
+    this.audioNote.setAttribute('role', 'note')
+    this.audioNote.hidden = true
+    // Covers the canvas, so no pointer gesture reaches the piano roll of an audio track.
+    this.audioNote.style.cssText = 'position:absolute;inset:0;padding:16px 20px;background:#15171c;color:#c9ced8;overflow:auto;z-index:1'
+    this.element.append(this.canvas, this.audioNote, this.list.element)
     new ResizeObserver(() => this.resize()).observe(this.element)
     this.canvas.addEventListener('pointerdown', (e) => this.onDown(e))
     this.canvas.addEventListener('pointermove', (e) => this.onMove(e))
@@ -107,6 +118,14 @@ export class Editor {
 
   private trackNotes(): WithId<Note>[] {
     return this.deps.song.track(this.deps.store.get().trackId)?.notes ?? []
+  }
+
+  /** The open track when it is an audio track (clips, no notes), else null. */
+  audioTrack(): AudioTrackSummary | null {
+    const song = this.deps.song.get()
+    const track = this.deps.song.track(this.deps.store.get().trackId)
+    if (song === null || track === null) return null
+    return audioTrackSummary(this.deps.session.doc, track.id, song, track.notes.length)
   }
 
   private isDrums(): boolean {
@@ -199,7 +218,9 @@ export class Editor {
     const song = this.deps.song.get()
     const track = this.deps.song.track(state.trackId)
     const v = this.viewport()
-    this.element.dataset.mode = track?.drums === true ? 'drums' : 'piano'
+    const audio = this.audioTrack()
+    this.element.dataset.mode = audio !== null ? 'audio' : track?.drums === true ? 'drums' : 'piano'
+    this.showAudio(audio)
     drawEditor(this.ctx, {
       v,
       mode: track?.drums === true ? 'drums' : 'piano',
@@ -220,6 +241,35 @@ export class Editor {
       readOnly: !this.canEdit,
     })
     this.list.update(track, state.selection, track?.drums === true)
+  }
+
+  private showAudio(audio: AudioTrackSummary | null): void {
+    this.audioNote.hidden = audio === null
+    this.canvas.tabIndex = audio === null ? 0 : -1
+    if (audio === null) return
+    const nameOf = (id: string): string | null =>
+      id === this.deps.session.user.id ? `${this.deps.session.user.username} (you)` : (this.deps.nameOf?.(id) ?? null)
+    const line = describeAudioTrack(audio, nameOf)
+    const signature = JSON.stringify([line, audio.clips])
+    if (this.audioNote.dataset.signature === signature) return
+    this.audioNote.dataset.signature = signature
+    this.audioNote.dataset.clips = String(audio.clips.length)
+    const head = document.createElement('p')
+    head.className = 'editor-audio-line'
+    head.textContent = line
+    const list = document.createElement('ul')
+    list.className = 'editor-audio-clips'
+    for (const clip of audio.clips) {
+      const li = document.createElement('li')
+      li.dataset.clipId = clip.id
+      li.textContent = `Bar ${clip.bar}, ${clip.seconds.toFixed(1)} s${clip.author === null ? '' : ` · ${nameOf(clip.author) ?? 'a former member'}`}`
+      list.append(li)
+    }
+    const hint = document.createElement('p')
+    hint.className = 'editor-audio-hint'
+    hint.style.color = '#7d8595'
+    hint.textContent = 'Recorded audio has no notes to edit: its clips play with the song (see the lane above); volume, pan, mute and solo are in its header.'
+    this.audioNote.replaceChildren(head, list, hint)
   }
 
   // ------------------------------------------------------------------ selection
@@ -276,6 +326,7 @@ export class Editor {
   }
 
   private onDown(e: PointerEvent): void {
+    if (this.audioTrack() !== null) return // no note tools on an audio track
     this.canvas.focus()
     const { x, y } = this.point(e)
     const v = this.viewport()
@@ -488,7 +539,7 @@ export class Editor {
     const { x, y } = this.point(e)
     const v = this.viewport()
     const region = regionAt(v, x, y)
-    if (!this.canEdit) return
+    if (!this.canEdit || this.audioTrack() !== null) return
     if (region === 'chords') {
       this.deps.editChord(this.chordAt(x), Math.max(0, xToTick(v, x)))
       return
@@ -506,7 +557,7 @@ export class Editor {
     e.preventDefault()
     const { x, y } = this.point(e)
     const trackId = this.deps.store.get().trackId
-    if (!this.canEdit || trackId === null) return
+    if (!this.canEdit || trackId === null || this.audioTrack() !== null) return
     const hit = hitNote(this.viewport(), this.trackNotes(), x, y)
     if (hit === null) return
     const selection = this.deps.store.get().selection

@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import type { SongView } from '../doc/schema.ts'
 import { readSmf } from './read.ts'
 import { SmfError } from './smf.ts'
-import { assignChannels, smfToSong, songToSmf } from './song_midi.ts'
+import { assignChannels, smfToSong, songToSmf, withoutAudio } from './song_midi.ts'
 import { writeSmf } from './write.ts'
 
 const SONG: SongView = {
@@ -149,4 +149,18 @@ test('random bytes never throw anything but SmfError', () => {
       assert.ok(error instanceof SmfError, String(error))
     }
   }
+})
+
+test('audio tracks without notes are left out of the MIDI file, as the server does', () => {
+  const take = { ...SONG.tracks[0]!, id: 'take', name: 'Voice take', notes: [] }
+  const song: SongView = { ...SONG, tracks: [take, ...SONG.tracks] }
+  // 'a' holds clips and notes: kept, as without_audio keeps a track with notes.
+  const notesOnly = withoutAudio(song, new Set(['take', 'a']))
+  assert.deepEqual(notesOnly.tracks.map((t) => t.id), ['a', 'b'])
+  assert.equal(withoutAudio(SONG, new Set(['a'])), SONG) // nothing to leave out: the same song
+  const back = smfToSong(readSmf(writeSmf(songToSmf(notesOnly))), 480)
+  assert.deepEqual(back.tracks.map((t) => t.name), ['Keys', 'Drums'])
+  // The file has the conductor and the two note tracks, no empty one for the take.
+  assert.equal(readSmf(writeSmf(songToSmf(notesOnly))).tracks.length, 3)
+  assert.equal(readSmf(writeSmf(songToSmf(song))).tracks.length, 4)
 })

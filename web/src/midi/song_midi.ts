@@ -29,6 +29,16 @@ export function assignChannels(tracks: readonly { drums: boolean }[]): number[] 
   return channels
 }
 
+/**
+ * The song as notes only: the tracks in `audioTracks` (those that hold audio clips) are left
+ * out unless they have notes, as the server's `without_audio` does for its MIDI and
+ * MusicXML exports: a recorded take has no MIDI form, and an empty track would only confuse.
+ */
+export function withoutAudio(song: SongView, audioTracks: ReadonlySet<string>): SongView {
+  if (!song.tracks.some((t) => audioTracks.has(t.id) && t.notes.length === 0)) return song
+  return { ...song, tracks: song.tracks.filter((t) => t.notes.length > 0 || !audioTracks.has(t.id)) }
+}
+
 /** The song as a format-1 MIDI file: a tempo track, then one track per song track. */
 export function songToSmf(song: SongView): Smf {
   const conductor: SmfEvent[] = [{ kind: 'name', tick: 0, text: song.title }]

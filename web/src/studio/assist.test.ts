@@ -3,7 +3,7 @@ import { test } from 'node:test'
 import * as Y from 'yjs'
 import type { Alternative } from '../api/client.ts'
 import { createSong, readSong } from '../doc/schema.ts'
-import { barAt, byBandmate, chordClash, insertSuggestion, layerSuggestion, PREVIEW_PREFIX, removeInserted, uniqueName } from './assist.ts'
+import { barAt, byBandmate, chordClash, defaultGrouping, groupingProblem, groupingsFor, insertSuggestion, layerSuggestion, PREVIEW_PREFIX, removeInserted, uniqueName } from './assist.ts'
 
 function song(): Y.Doc {
   const doc = new Y.Doc()
@@ -101,4 +101,34 @@ test("taking an insertion out removes exactly its entries, even after other edit
   assert.equal(removeInserted(doc, done, origin), 0) // already gone: nothing to do
   undo.undo()
   assert.deepEqual(readSong(doc).tracks.map((t) => t.name), ['Lead', 'Lead 2'])
+})
+
+test('groupings are offered for odd and compound meters only, the usual one first', () => {
+  assert.deepEqual(groupingsFor([{ numerator: 4, denominator: 4 }, { numerator: 3, denominator: 4 }]), [])
+  assert.deepEqual(groupingsFor([{ numerator: 7, denominator: 8 }]), ['2+2+3', '3+2+2', '2+3+2'])
+  assert.deepEqual(groupingsFor([{ numerator: 5, denominator: 4 }, { numerator: 5, denominator: 8 }]), ['3+2', '2+3'])
+  assert.deepEqual(groupingsFor([{ numerator: 6, denominator: 8 }]), ['3+3'])
+  assert.deepEqual(groupingsFor([{ numerator: 11, denominator: 16 }]), ['2+2+2+2+3'])
+  assert.equal(defaultGrouping({ numerator: 15, denominator: 16 }), '3+3+3+3+3')
+  assert.equal(defaultGrouping({ numerator: 12, denominator: 8 }), '3+3+3+3')
+  assert.equal(defaultGrouping({ numerator: 4, denominator: 4 }), null)
+  assert.equal(defaultGrouping({ numerator: 3, denominator: 8 }), null)
+})
+
+test('a grouping is checked as the server checks it', () => {
+  const seven = [{ numerator: 7, denominator: 8 }]
+  assert.equal(groupingProblem('3+2+2', seven), null)
+  assert.equal(groupingProblem(' 2 + 2 + 3 ', seven), null)
+  assert.match(groupingProblem('3+x', seven) ?? '', /must be group sizes joined by '\+'/)
+  assert.match(groupingProblem('', seven) ?? '', /joined by/)
+  assert.match(groupingProblem('3++2', seven) ?? '', /joined by/)
+  assert.match(groupingProblem('²+5', seven) ?? '', /joined by/)
+  assert.match(groupingProblem('2+'.repeat(40), seven) ?? '', /joined by/)
+  assert.match(groupingProblem('3+2', seven) ?? '', /adds up to 5: it fits no bar in 7\/8/)
+  assert.match(groupingProblem('4+3', seven) ?? '', /groups must be 2 or 3 eighths/)
+  assert.match(groupingProblem('5+2', seven) ?? '', /1\.\.12 groups of 1\.\.4/)
+  assert.match(groupingProblem(Array(13).fill('1').join('+'), [{ numerator: 13, denominator: 4 }]) ?? '', /1\.\.12 groups/)
+  const mixed = [{ numerator: 4, denominator: 4 }, { numerator: 7, denominator: 4 }]
+  assert.equal(groupingProblem('4+3', mixed), null) // quarter-note meters take groups of 1..4 beats
+  assert.equal(groupingProblem('2+2', mixed), null) // fits the 4/4 bars (the server takes it too)
 })

@@ -1,7 +1,8 @@
 /**
  * The Bandmate panel: ask the AI bandmate for chords, a progression, a harmonization, a
- * melody, a solo, a bass line, drums or a backing track over the bars you choose; listen
- * to each alternative layered over the song; insert the one you like; ask again.
+ * melody, a solo, a bass line, drums, a backing track (felt in the grouping you choose when
+ * the song's meter is odd) or harmony voices under a melody over the bars you choose;
+ * listen to each alternative layered over the song; insert the one you like; ask again.
  *
  * Inserting happens in this browser, as the person's own edit (one undo step of their
  * UndoManager, so Ctrl+Z or the panel's Undo takes it out again), and every inserted track
@@ -11,7 +12,7 @@
  */
 import * as Y from 'yjs'
 import { api, ApiError, type Alternative, type SuggestionKind, type SuggestionRequest } from '../api/client.ts'
-import { addChord, addTrack, removeChord, removeTrack, songRoots, type SongView, type TrackView } from '../doc/schema.ts'
+import { addChord, addTrack, removeChord, removeTrack, songRoots, type Meter, type SongView, type TrackView } from '../doc/schema.ts'
 import { barTicks, meterAt, positionAt } from '../music/time.ts'
 import { h } from '../ui/dom.ts'
 import type { Session } from './session.ts'
@@ -32,7 +33,15 @@ const FALLBACK_KINDS: SuggestionKind[] = [
   { kind: 'harmony', styles: [], writes: 'chords' },
 ]
 /** The kinds that read a melody track (the "Over" choice). */
-const MELODY_KINDS = new Set(['harmony', 'melody', 'solo'])
+const MELODY_KINDS = new Set(['harmony', 'melody', 'solo', 'voices'])
+/** The kinds whose patterns follow a beat grouping in odd meters (the "Feel" choice). */
+const GROUPING_KINDS = new Set(['bass', 'drums', 'backing'])
+/** Harmony voices a `voices` suggestion may write (the server's range). */
+const VOICE_CHOICES: readonly [number, string][] = [
+  [1, 'One voice'],
+  [2, 'A voice and a bass'],
+  [3, 'Alto, tenor and bass'],
+]
 const KIND_LABELS: Record<string, string> = {
   chords: 'Next chord',
   progression: 'Chord progression',
@@ -42,6 +51,82 @@ const KIND_LABELS: Record<string, string> = {
   bass: 'Bass line',
   drums: 'Drum groove',
   backing: 'Backing track',
+  voices: 'Harmony voices',
+}
+
+/** What the panel sends: the API's request with the band parts' grouping and the voice count. */
+export type AssistRequest = SuggestionRequest & { grouping?: string | null; voices?: number }
+
+/**
+ * The usual groupings of the odd meters, the default first (the server's
+ * `bandmate.assist.band.grid.GROUPINGS`; any other grouping that adds up works too).
+ */
+export const GROUPINGS: Readonly<Record<string, readonly string[]>> = {
+  '5/8': ['3+2', '2+3'],
+  '7/8': ['2+2+3', '3+2+2', '2+3+2'],
+  '9/8': ['3+3+3', '2+2+2+3', '2+2+3+2', '3+2+2+2'],
+  '10/8': ['3+3+2+2', '2+3+2+3', '3+2+3+2'],
+  '11/8': ['2+2+3+2+2', '3+3+3+2', '3+2+3+3'],
+  '13/8': ['2+2+3+2+2+2', '3+3+3+2+2'],
+  '5/4': ['3+2', '2+3'],
+  '7/4': ['2+2+3', '4+3', '3+2+2', '3+4'],
+}
+/** At most this many groups in a bar (the server's `MAX_GROUPS`). */
+const MAX_GROUPS = 12
+
+type MeterShape = Pick<Meter, 'numerator' | 'denominator'>
+
+/** How a bar of this meter is felt when no grouping is asked for, or null for a plain meter
+ * (2/4, 3/4, 4/4, 2/2, 3/8: one beat per quarter, half or dotted eighth group). */
+export function defaultGrouping({ numerator, denominator }: MeterShape): string | null {
+  const known = GROUPINGS[`${numerator}/${denominator}`]
+  if (known !== undefined) return known[0]!
+  if (denominator >= 8 && numerator > 3 && numerator % 3 === 0) return Array(numerator / 3).fill('3').join('+')
+  if (denominator >= 8 && numerator > 3 && numerator % 2 === 1) return [...Array((numerator - 3) / 2).fill('2'), '3'].join('+')
+  return null
+}
+
+/** The groupings to offer for a song's meters: the usual ones of each odd or compound meter
+ * in it (none when every meter is plain, so the choice is not shown). */
+export function groupingsFor(meters: readonly MeterShape[]): string[] {
+  const out: string[] = []
+  for (const meter of meters) {
+    const usual = defaultGrouping(meter)
+    if (usual === null) continue
+    for (const g of GROUPINGS[`${meter.numerator}/${meter.denominator}`] ?? [usual]) if (!out.includes(g)) out.push(g)
+  }
+  return out
+}
+
+/**
+ * Why the server would refuse `text` as the grouping of a song in these meters (the same
+ * rules and words as `parse_grouping`, `PartRequest` and `check_grouping`), or null when it
+ * fits: numbers joined by `+`, groups of 2 or 3 eighths in x/8 meters or 1 to 4 beats in x/4
+ * ones, adding up to the numerator of a meter of the song.
+ */
+export function groupingProblem(text: string, meters: readonly MeterShape[]): string | null {
+  const parts = text.trim().split('+').map((p) => p.trim())
+  if (text.length > 64 || !parts.every((p) => /^[0-9]{1,2}$/.test(p))) {
+    return `grouping='${text.slice(0, 64)}' must be group sizes joined by '+', like 2+2+3`
+  }
+  const groups = parts.map(Number)
+  const shown = groups.join('+')
+  if (groups.length > MAX_GROUPS || groups.some((g) => g < 1 || g > 4)) {
+    return `grouping=${shown} must be 1..${MAX_GROUPS} groups of 1..4 eighths or beats`
+  }
+  const sum = groups.reduce((a, b) => a + b, 0)
+  const fitting = meters.filter((m) => m.numerator === sum)
+  if (fitting.length === 0) {
+    const names = [...new Set(meters.map((m) => `${m.numerator}/${m.denominator}`))].sort().join(', ')
+    return `grouping=${shown} adds up to ${sum}: it fits no bar in ${names || '4/4'}`
+  }
+  for (const { numerator, denominator } of fitting) {
+    const sizes = denominator >= 8 ? [2, 3] : [1, 2, 3, 4]
+    if (groups.some((g) => !sizes.includes(g))) {
+      return `grouping=${shown} in ${numerator}/${denominator}: groups must be ${sizes.join(' or ')} ${denominator >= 8 ? 'eighths' : 'beats'}`
+    }
+  }
+  return null
 }
 
 /** The song with an alternative layered on top, for auditioning (the document is untouched). */
@@ -192,6 +277,9 @@ export class AssistPanel {
   private readonly startBar: HTMLInputElement
   private readonly bars: HTMLInputElement
   private readonly track: HTMLSelectElement
+  private readonly grouping: HTMLInputElement
+  private readonly groupings: HTMLDataListElement
+  private readonly voices: HTMLSelectElement
   private readonly temperature: HTMLInputElement
   private readonly count: HTMLSelectElement
   private readonly ask: HTMLButtonElement
@@ -208,11 +296,25 @@ export class AssistPanel {
     private readonly actions: AssistActions,
   ) {
     this.kind = h('select.assist-kind', { attrs: { 'aria-label': 'What to ask for' } })
-    this.kind.addEventListener('change', () => this.refreshStyles())
+    this.kind.addEventListener('change', () => {
+      this.refreshStyles()
+      this.refreshGrouping()
+    })
     this.style = h('select.assist-style', { attrs: { 'aria-label': 'Style' } })
     this.startBar = h('input.assist-start', { type: 'number', min: '1', max: '100000', placeholder: 'auto', attrs: { 'aria-label': 'From bar' } })
     this.bars = h('input.assist-bars', { type: 'number', min: '1', max: '256', placeholder: 'auto', attrs: { 'aria-label': 'Bars' } })
     this.track = h('select.assist-track', { attrs: { 'aria-label': 'Melody track' } })
+    this.groupings = h('datalist', { id: `assist-groupings-${session.projectId}` })
+    this.grouping = h('input.assist-grouping', {
+      type: 'text',
+      maxLength: 64,
+      spellcheck: false,
+      autocomplete: 'off',
+      attrs: { 'aria-label': 'Feel (beat grouping)', list: this.groupings.id, inputmode: 'numeric' },
+      oninput: () => this.grouping.setCustomValidity(''),
+    })
+    this.voices = h('select.assist-voices', { attrs: { 'aria-label': 'Voices' } })
+    for (const [n, label] of VOICE_CHOICES) this.voices.append(h('option', { value: String(n), selected: n === 3 }, label))
     this.temperature = h('input.assist-temperature', { type: 'range', min: '0.2', max: '2', step: '0.1', value: '1', attrs: { 'aria-label': 'Adventurousness' } })
     this.count = h('select.assist-count', { attrs: { 'aria-label': 'Alternatives' } })
     for (const n of [1, 2, 3, 4]) this.count.append(h('option', { value: String(n), selected: n === 3 }, String(n)))
@@ -228,7 +330,14 @@ export class AssistPanel {
       h('div.assist-head', {}, h('h2', {}, 'Bandmate'), h('button.ghost.assist-close', { type: 'button', title: 'Close', onclick: () => this.close() }, '✕')),
       h('div.row', {}, h('label', {}, 'Ask for ', this.kind), h('label', {}, 'Style ', this.style)),
       h('div.row', {}, h('label', {}, 'From bar ', this.startBar), h('label', {}, 'Bars ', this.bars), selection),
-      h('div.row.assist-over', {}, h('label', { title: 'The melody to harmonize or continue' }, 'Over ', this.track)),
+      h('div.row.assist-over', {}, h('label', { title: 'The melody to harmonize, continue or write voices under' }, 'Over ', this.track)),
+      h('div.row.assist-voices-row', { hidden: true }, h('label', { title: 'How many new voices to write under the melody' }, 'Voices ', this.voices)),
+      h(
+        'div.row.assist-grouping-row',
+        { hidden: true },
+        h('label', { title: 'How the band feels an odd bar: groups of eighths (7/8: 2+2+3) or beats (5/4: 3+2); empty: the usual one' }, 'Feel ', this.grouping),
+        this.groupings,
+      ),
       h('div.row', {}, h('label', { title: 'Below 1 safer, above 1 more adventurous' }, 'Adventure ', this.temperature), h('label', {}, 'Alternatives ', this.count)),
       h('div.row', {}, this.ask, this.again),
       this.status,
@@ -239,6 +348,7 @@ export class AssistPanel {
     )
     song.onChange(() => {
       this.refreshTracks()
+      this.refreshGrouping()
       this.refreshInserted()
     })
   }
@@ -252,6 +362,7 @@ export class AssistPanel {
     if (!this.element.isConnected) document.body.append(this.element)
     this.element.hidden = false
     this.refreshTracks()
+    this.refreshGrouping()
     this.refreshInserted()
     if (!this.loaded) {
       this.loaded = true
@@ -288,6 +399,30 @@ export class AssistPanel {
     this.style.disabled = styles.length === 0
     const over = this.element.querySelector<HTMLElement>('.assist-over')
     if (over !== null) over.hidden = !MELODY_KINDS.has(this.kind.value)
+    const voices = this.element.querySelector<HTMLElement>('.assist-voices-row')
+    if (voices !== null) voices.hidden = this.kind.value !== 'voices'
+  }
+
+  /** Offer a grouping for the band parts when the song has an odd or compound meter. */
+  private refreshGrouping(): void {
+    const row = this.element.querySelector<HTMLElement>('.assist-grouping-row')
+    if (row === null) return
+    const meters = this.song.get()?.meters ?? []
+    const offered = groupingsFor(meters)
+    if (this.groupings.dataset.offered !== offered.join(',')) {
+      this.groupings.dataset.offered = offered.join(',')
+      this.groupings.replaceChildren(...offered.map((g) => h('option', { value: g })))
+    }
+    const usual = meters.map(defaultGrouping).find((g) => g !== null)
+    this.grouping.placeholder = usual === undefined ? '' : `usual: ${usual}`
+    row.hidden = offered.length === 0 || !GROUPING_KINDS.has(this.kind.value)
+  }
+
+  /** The grouping to send: null when the choice is hidden or empty. */
+  private chosenGrouping(): string | null {
+    const row = this.element.querySelector<HTMLElement>('.assist-grouping-row')
+    const text = this.grouping.value.trim()
+    return row === null || row.hidden || text === '' ? null : text
   }
 
   private refreshTracks(): void {
@@ -330,9 +465,12 @@ export class AssistPanel {
     this.bars.value = String(last - first + 1)
   }
 
-  private body(): SuggestionRequest {
+  private body(): AssistRequest {
     const number = (input: HTMLInputElement): number | null => (input.value.trim() === '' ? null : Math.round(Number(input.value)))
+    const grouping = this.chosenGrouping()
     return {
+      ...(grouping === null ? {} : { grouping }),
+      ...(this.kind.value === 'voices' ? { voices: Number(this.voices.value) } : {}),
       kind: this.kind.value,
       start_bar: number(this.startBar),
       bars: number(this.bars),
@@ -345,6 +483,16 @@ export class AssistPanel {
 
   private async request(): Promise<void> {
     this.stopAudition()
+    const grouping = this.chosenGrouping()
+    const problem = grouping === null ? null : groupingProblem(grouping, this.song.get()?.meters ?? [])
+    if (problem !== null) {
+      // Said here, as the server would say it, without a round trip.
+      this.grouping.setCustomValidity(problem)
+      this.status.classList.add('error')
+      this.status.textContent = problem
+      this.list.replaceChildren()
+      return
+    }
     this.ask.disabled = this.again.disabled = true
     this.status.classList.remove('error')
     this.status.textContent = 'Thinking…'

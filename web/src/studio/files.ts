@@ -1,20 +1,29 @@
 /**
- * MIDI in and out of the live song: export writes the document as it is now; import adds
+ * MIDI in and out of the live song: export writes the document as it is now (its notes:
+ * audio tracks are left out, as in the server's exports); import adds
  * the file's tracks (and, into an empty song, its tempo, meter and key). A large import is
  * written in several transactions so that no update exceeds the server's message cap.
  */
+import type * as Y from 'yjs'
 import { addNote, addTrack, readSong, setMeta, setMeter, setTempo } from '../doc/schema.ts'
 import { readSmf } from '../midi/read.ts'
-import { smfToSong, songToSmf } from '../midi/song_midi.ts'
+import { smfToSong, songToSmf, withoutAudio } from '../midi/song_midi.ts'
 import { writeSmf } from '../midi/write.ts'
+import { readClips } from './clips.ts'
 import type { Session } from './session.ts'
 
 /** Notes per transaction: about 60 bytes each, well under the 1 MiB message cap. */
 const NOTES_PER_UPDATE = 4000
 
+/** The song as a Standard MIDI File, as it is now: notes only (audio tracks are left out). */
+export function songMidi(doc: Y.Doc): Uint8Array {
+  const audio = new Set(readClips(doc).map((c) => c.trackId))
+  return writeSmf(songToSmf(withoutAudio(readSong(doc), audio)))
+}
+
 export function exportMidi(session: Session): void {
   const song = readSong(session.doc)
-  const bytes = writeSmf(songToSmf(song))
+  const bytes = songMidi(session.doc)
   const url = URL.createObjectURL(new Blob([bytes.slice().buffer], { type: 'audio/midi' }))
   const link = document.createElement('a')
   link.href = url

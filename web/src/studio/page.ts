@@ -81,7 +81,10 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     synth.audition(trackId, pitch, velocity)
   }
 
+  // Who recorded an audio track's clips, by user id (the members, once fetched).
+  const names = new Map<string, string>()
   const editor = new Editor({
+    nameOf: (id) => names.get(id) ?? presence.peers().find((p) => p.user.id === id)?.user.name ?? null,
     session,
     song,
     store,
@@ -211,11 +214,14 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
 
   const refreshTitle = (): void => {
     const track = song.track(store.get().trackId)
+    const audio = editor.audioTrack() !== null
     editorTitle.replaceChildren(
       track === null
         ? h('span', {}, 'Pick a track to edit its notes')
-        : h('span', {}, h('span.swatch', { style: `--track:${trackColour(song.get(), track.id)}` }), `${track.drums ? 'Drum grid' : 'Piano roll'} — ${track.name}`),
+        : h('span', {}, h('span.swatch', { style: `--track:${trackColour(song.get(), track.id)}` }), `${audio ? 'Audio' : track.drums ? 'Drum grid' : 'Piano roll'} — ${track.name}`),
     )
+    // The note tools mean nothing on an audio track.
+    for (const tool of topbar.element.querySelectorAll<HTMLButtonElement | HTMLSelectElement>('.tools button, .tools select')) tool.disabled = audio
   }
   const onSong = (): void => {
     const view = song.get()
@@ -241,6 +247,13 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     if (!session.hasSong() && !navigator.onLine) waiting.textContent = 'This song is not on this device yet: it opens when you are back online.'
   })
   onSong()
+  api.members(project.id).then(
+    (members) => {
+      for (const m of members) names.set(m.user_id, m.username)
+      editor.render()
+    },
+    () => undefined, // offline: clips name their recorder only when the person is here
+  )
 
   const removeShortcuts = installShortcuts({
     session,
@@ -249,6 +262,7 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     togglePlay,
     stop,
     chord: () => editor.chordSelected,
+    audioTrack: () => editor.audioTrack() !== null,
     removeChord: (id) => {
       removeChord(session.doc, id, session.edit)
       editor.clearChord()

@@ -20,6 +20,8 @@ export interface ShortcutTargets {
   chord: () => string | null
   removeChord: (id: string) => void
   select: (ids: Iterable<string>) => void
+  /** Whether the open track is an audio track (clips, no notes): no notes are pasted there. */
+  audioTrack: () => boolean
 }
 
 export const SHORTCUTS: readonly [string, string][] = [
@@ -63,7 +65,7 @@ export function installShortcuts(t: ShortcutTargets): () => void {
     else if (mod && key === 'a' && track !== null) t.select(track.notes.map((n) => n.id))
     else if (key === 'Escape') t.select([])
     else if (mod && key === 'c') clipboard = selected.map(({ id: _id, ...n }) => n)
-    else if (mod && key === 'v' && canEdit && track !== null && clipboard.length > 0) {
+    else if (mod && key === 'v' && canEdit && track !== null && clipboard.length > 0 && !t.audioTrack()) {
       const at = snapTick(state.playhead, step, song?.meters ?? [], 'floor')
       t.select(addNotes(doc, track.id, shifted(clipboard, at - span(clipboard).start), edit))
     } else if (mod && key === 'd' && canEdit && track !== null && selected.length > 0) {
