@@ -1,16 +1,18 @@
 """The Listen panel: analyze the song (a real job), find loops that fit, audition one, add
-it (button and drag) as a normal undoable edit; plays and uses reach the taste model.
+it (button, and drag to the bar it is dropped on) as a normal undoable edit, a library loop
+as notes and an upload as an audio clip; plays and uses reach the taste model.
 
 Against the real server, job workers and sync endpoint. Nothing asserts on time.
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
 import soundfile
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Position, expect
 
 from bandmate.formats.midi import write_midi
 from bandmate.music.key import parse_key
@@ -107,9 +109,11 @@ def test_analyze_find_audition_add_undo_and_drag_a_loop(
     page.keyboard.press("Control+z")
     expect(page.locator(".track-header")).to_have_count(2)
 
-    # Drag another loop onto the song: added the same way.
-    rows.nth(1).drag_to(page.locator(".studio-body"))
+    # Drag another loop onto the arrangement: added the same way, at the bar it was dropped on
+    # (the playhead stays at bar 1).
+    rows.nth(1).drag_to(page.locator("canvas.lanes"), target_position=_at_bar(page, 4))
     expect(page.locator(".track-header")).to_have_count(3)
+    expect(panel.locator(".listen-fit-status")).to_contain_text("at bar 4.")
     page.wait_for_selector(".link[data-saved='true']")
 
     # The play and the uses were recorded: the taste model now knows this person.
@@ -169,7 +173,6 @@ def test_upload_a_long_loop_in_parts_then_find_and_play_it_transformed(
     row = panel.locator(".listen-fit[data-source='upload']")
     expect(row).to_have_count(1)
     expect(row.locator(".listen-title")).to_have_text("stabs.wav")
-    expect(row.locator(".listen-add")).to_have_count(0)  # audio goes in by ear, not as notes
     row.locator(".listen-audition").click()
     # Offered in the song's key and tempo: pitch-shifted and stretched by the server.
     page.wait_for_function(
@@ -180,3 +183,41 @@ def test_upload_a_long_loop_in_parts_then_find_and_play_it_transformed(
     src = page.evaluate("document.querySelector('.listen-audio').src")
     assert "semitones=" in src
     assert "rate=" in src
+
+    row.locator(".listen-audition").click()  # stop
+
+    # Add it: a new audio track with one clip at the playhead's bar, in the song's key and
+    # tempo; the studio fetches and decodes its recording (a stem of the project now).
+    lanes = page.locator("canvas.lanes")
+    row.locator(".listen-add").click()
+    expect(panel.locator(".listen-fit-status")).to_contain_text("Added stabs.wav in ")
+    expect(panel.locator(".listen-fit-status")).to_contain_text("at bar 1.")
+    expect(page.locator(".track-header")).to_have_count(3)
+    expect(lanes).to_have_attribute("data-clips", "1")
+    page.wait_for_selector("canvas.lanes[data-waveforms='1']", timeout=JOB_MS)
+    page.wait_for_selector(".link[data-saved='true']")
+    # One undo step of the person's own.
+    page.locator("canvas.editor-canvas").focus()
+    page.keyboard.press("Control+z")
+    expect(page.locator(".track-header")).to_have_count(2)
+    expect(lanes).to_have_attribute("data-clips", "0")
+
+    # As uploaded, dragged onto bar 3 of the arrangement: the WAV itself is the clip.
+    panel.locator(".listen-fitted").uncheck()
+    row.drag_to(lanes, target_position=_at_bar(page, 3))
+    expect(panel.locator(".listen-fit-status")).to_have_text("Added stabs.wav at bar 3. Undo")
+    expect(lanes).to_have_attribute("data-clips", "1")
+    page.wait_for_selector(".link[data-saved='true']")
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()
+    stem = context.request.get(f"/api/projects/{project_id}/jam/stems/{digest}")
+    assert stem.status == 200
+    assert stem.body() == source.read_bytes()
+
+
+def _at_bar(page: Page, bar: int) -> Position:
+    """A point on the arrangement's lanes half way into ``bar`` (4/4, 480 ticks a quarter)."""
+    box = page.locator("canvas.lanes").bounding_box()
+    assert box is not None
+    extent = float(page.get_attribute("canvas.lanes", "data-extent") or "0")
+    assert extent > bar * 1920
+    return Position(x=box["width"] * ((bar - 1) * 1920 + 960) / extent, y=40.0)

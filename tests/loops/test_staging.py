@@ -59,3 +59,17 @@ def test_abandoned_uploads_are_swept(tmp_path: Path) -> None:
     staging.put(OWNER, "fresh123", 0, b"new")  # every put sweeps
     assert not (tmp_path / OWNER / TOKEN).exists()
     assert staging.take(OWNER, "fresh123", 1) == b"new"
+
+
+def test_a_deleted_projects_parts_are_dropped_and_no_one_elses(tmp_path: Path) -> None:
+    staging = PartStaging(tmp_path, max_bytes=100)
+    project, other = "1" * 32, "2" * 32
+    staging.put(project + "a" * 32, TOKEN, 0, b"mine")
+    staging.put(project + "b" * 32, TOKEN, 0, b"a colleague's")
+    staging.put(other + "a" * 32, TOKEN, 0, b"another project's")
+    staging.drop_owners("../" + project)  # not a name: nothing happens
+    assert len(list(tmp_path.iterdir())) == 3
+    staging.drop_owners(project)
+    assert [p.name for p in tmp_path.iterdir()] == [other + "a" * 32]
+    assert staging.take(other + "a" * 32, TOKEN, 1) == b"another project's"
+    PartStaging(tmp_path / "never", max_bytes=100).drop_owners(project)  # no folder yet

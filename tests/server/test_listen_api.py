@@ -22,6 +22,8 @@ from bandmate.music.key import parse_key
 from bandmate.music.song import ChordEvent, Instrument, Note, Song, TempoChange, Track
 from bandmate.server import studio_of
 from bandmate.server.security import SESSION_COOKIE
+from bandmate.store.loops import LoopStore
+from bandmate.store.stems import StemStore
 
 pytestmark = pytest.mark.anyio
 
@@ -388,3 +390,155 @@ async def test_a_file_over_the_body_cap_arrives_in_parts(
     assert (await owner.put(f"{url}/parts/{token}/0", content=b"")).status_code == 422
     lone = await owner.post(url, params={"parts": 2}, content=_wav(0.5))
     assert lone.status_code == 422
+
+
+async def _ready_upload(client: httpx.AsyncClient, project: str, data: bytes) -> dict[str, Any]:
+    sent = await client.post(
+        f"/api/projects/{project}/loops/uploads", params={"name": "Am stabs"}, content=data
+    )
+    assert sent.status_code == 201, sent.text
+    if sent.json()["job_id"] is not None:
+        job = await _finish(client, sent.json()["job_id"])
+        assert job["state"] == "succeeded", job
+    ready: dict[str, Any] = (
+        await client.get(f"/api/projects/{project}/loops/uploads/{sent.json()['id']}")
+    ).json()
+    assert ready["state"] == "ready"
+    return ready
+
+
+async def test_an_upload_goes_into_the_song_as_a_stem_a_render_mixes_in(
+    app: FastAPI, make_client: ClientFactory
+) -> None:
+    from functools import partial
+
+    from bandmate.jam.song import StemClip, write_stem
+    from bandmate.server.routes_sync import rooms_of, seed_update
+
+    owner = await make_client(app, "owner")
+    viewer = await make_client(app, "viewer")
+    outsider = await make_client(app, "outsider")
+    project = await _project(app, owner, (viewer.cookies[SESSION_COOKIE], "viewer"))
+    data = _wav()
+    upload = await _ready_upload(owner, project, data)
+    url = f"/api/projects/{project}/loops/uploads/{upload['id']}/clip"
+    # As uploaded: a WAV is its own stem, the same blob.
+    plain = await owner.post(url, params={"track_id": "abcDEF0123"})
+    assert plain.status_code == 201, plain.text
+    clip = plain.json()
+    assert clip["mime"] == "audio/wav"
+    assert clip["duration_ms"] == pytest.approx(4000.0, abs=0.1)
+    assert clip["blob"] == studio_of(app).blobs.put(data)
+    fetched = await viewer.get(clip["url"])
+    assert fetched.status_code == 200
+    assert fetched.content == data
+    assert fetched.headers["content-type"] == "audio/wav"
+    # In the song's key and tempo: transformed, cached, recorded as a stem once.
+    moved = await owner.post(url, params={"semitones": 2, "rate": 1.25})
+    assert moved.status_code == 201, moved.text
+    shifted = moved.json()
+    assert shifted["blob"] != clip["blob"]
+    assert shifted["duration_ms"] == pytest.approx(3200.0, abs=1.0)
+    assert (await owner.post(url, params={"semitones": 2, "rate": 1.25})).json() == shifted
+    stems = await StemStore(studio_of(app).database).list_for_project(project)
+    assert sorted(s.digest for s in stems) == sorted([clip["blob"], shifted["blob"]])
+    assert [s.track_id for s in stems if s.digest == clip["blob"]] == ["abcDEF0123"]
+    audio, rate = soundfile.read(io.BytesIO((await viewer.get(shifted["url"])).content))
+    assert len(audio) / rate == pytest.approx(3.2, abs=1e-3)
+    # Rights and bad requests.
+    assert (await viewer.post(url)).status_code == 403
+    assert (await outsider.post(url)).status_code == 404
+    assert (await outsider.get(shifted["url"])).status_code == 404
+    for params in ({"semitones": 13}, {"rate": 3}, {"rate": "fast"}, {"track_id": "../x"},
+                   {"track_id": "x" * 33}):  # fmt: skip
+        bad = await owner.post(url, params=params)
+        assert bad.status_code == 422, (params, bad.text)
+    other = await _project(app, owner)
+    assert (
+        await owner.post(f"/api/projects/{other}/loops/uploads/{upload['id']}/clip")
+    ).status_code == 404
+    # The clip in the song (as the studio writes it): a render reads the stem and mixes it in
+    # from bar 5 (9.6 s at 100 bpm) for its 3.2 s.
+    studio = studio_of(app)
+    me = await _user(app, owner)
+    access = await studio.projects.access(me, project)
+    placed = StemClip(
+        user_id=me.id, name="Am stabs", blob=shifted["blob"], mime="audio/wav",
+        start_quarter=16.0, duration_ms=shifted["duration_ms"],
+    )  # fmt: skip
+    seed = partial(seed_update, studio, access.project)
+    await write_stem(rooms_of(app), project, placed, seed=seed)
+    created = await owner.post(
+        f"/api/projects/{project}/jobs", json={"kind": "render", "sample_rate": 22050}
+    )
+    assert created.status_code == 201, created.text
+    job = await _finish(owner, created.json()["id"])
+    assert job["state"] == "succeeded", job
+    rendered, rendered_rate = soundfile.read(
+        io.BytesIO((await owner.get(job["result"]["url"])).content), dtype="float32"
+    )
+    assert len(rendered) / rendered_rate >= 12.7
+    tail = rendered[int(11.0 * rendered_rate) : int(12.5 * rendered_rate)]
+    assert float(np.sqrt(np.mean(np.square(tail)))) > 0.01  # only the clip sounds there
+
+
+async def test_a_failed_upload_does_not_go_into_the_song(
+    app: FastAPI, make_client: ClientFactory
+) -> None:
+    owner = await make_client(app, "owner")
+    project = await _project(app, owner)
+    corrupt = b"RIFF\x24\x00\x10\x00WAVEfmt " + bytes(range(256)) * 40
+    sent = await owner.post(f"/api/projects/{project}/loops/uploads", content=corrupt)
+    job = await _finish(owner, sent.json()["job_id"])
+    assert job["state"] == "failed"
+    refused = await owner.post(f"/api/projects/{project}/loops/uploads/{sent.json()['id']}/clip")
+    assert refused.status_code == 409
+    assert "failed" in refused.json()["error"]["message"]
+    assert await StemStore(studio_of(app).database).list_for_project(project) == []
+
+
+async def test_deleting_a_project_deletes_its_upload_files_but_not_shared_ones(
+    app: FastAPI, make_client: ClientFactory
+) -> None:
+    studio = studio_of(app)
+    owner = await make_client(app, "owner")
+    doomed = await _project(app, owner)
+    kept = await _project(app, owner)
+    shared = _wav(2.0)
+    own = _wav(2.0, bpm=90.0)
+    alone = await _ready_upload(owner, doomed, own)
+    twin = await _ready_upload(owner, doomed, shared)
+    await _ready_upload(owner, kept, shared)  # the same bytes in a project that stays
+    base = f"/api/projects/{doomed}/loops/uploads"
+    moved = await owner.get(f"{base}/{alone['id']}/audio", params={"semitones": 1})
+    assert moved.status_code == 200
+    clip = (await owner.post(f"{base}/{alone['id']}/clip", params={"rate": 1.1})).json()
+    # As uploaded: the doomed project's stem is the very blob the other project's upload holds.
+    twin_clip = (await owner.post(f"{base}/{twin['id']}/clip")).json()
+    assert twin_clip["blob"] == studio.blobs.put(shared)
+    token = "partsleft01"
+    assert (await owner.put(f"{base}/parts/{token}/0", content=b"abc")).status_code == 204
+    on_disk = {
+        "own": studio.blobs.put(own),
+        "shared": studio.blobs.put(shared),
+        "moved": studio.blobs.put(moved.content),
+        "clip": clip["blob"],
+    }
+    assert all(studio.blobs.exists(d) for d in on_disk.values())
+    staged = list((studio.settings.data_dir / "loop-parts").iterdir())
+    assert [p.name[:32] for p in staged] == [doomed]
+    assert (await owner.delete(f"/api/projects/{doomed}")).status_code == 204
+    assert not studio.blobs.exists(on_disk["own"])
+    assert not studio.blobs.exists(on_disk["moved"])
+    assert not studio.blobs.exists(on_disk["clip"])
+    assert studio.blobs.exists(on_disk["shared"])  # the other project's upload (and stem)
+    assert list((studio.settings.data_dir / "loop-parts").iterdir()) == []
+    assert await LoopStore(studio.database).forget_audio(f"up:{alone['id']}:") == []
+    still = await owner.get(f"/api/projects/{kept}/loops/uploads")
+    assert [u["name"] for u in still.json()] == ["Am stabs"]
+
+
+async def _user(app: FastAPI, client: httpx.AsyncClient) -> Any:
+    user = await studio_of(app).accounts.user_for_token(client.cookies[SESSION_COOKIE])
+    assert user is not None
+    return user

@@ -92,6 +92,8 @@ MATRIX: dict[tuple[str, str], tuple[dict[str, object] | bytes | None, tuple[int,
     ("GET", "/api/projects/{p}/loops/uploads/{l}"): (None, (200, 200, 200, 404, 401)),
     ("GET", "/api/projects/{p}/loops/uploads/{l}/audio"): (None, (200, 200, 200, 404, 401)),
     ("DELETE", "/api/projects/{p}/loops/uploads/{l}"): (None, (204, 403, 403, 404, 401)),
+    # The cell's upload is not analyzed (no job runs): editors and owners get its 409.
+    ("POST", "/api/projects/{p}/loops/uploads/{l}/clip"): (None, (409, 409, 403, 404, 401)),
 }
 
 

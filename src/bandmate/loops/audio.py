@@ -43,6 +43,21 @@ def wav_bytes(audio: NDArray[np.floating], sample_rate: int) -> bytes:
     return buffer.getvalue()
 
 
+def wav_seconds(data: bytes) -> float:
+    """How long a WAV file lasts, seconds.
+
+    Raises:
+        LoopError: for bytes that are not a readable WAV, or one without samples.
+    """
+    try:
+        info = soundfile.info(io.BytesIO(data))
+    except (RuntimeError, ValueError) as exc:  # soundfile's LibsndfileError is a RuntimeError
+        raise LoopError(f"the audio does not read as WAV: {exc}") from exc
+    if info.frames <= 0 or info.samplerate <= 0:
+        raise LoopError(f"the audio holds frames={info.frames}: it must hold at least one")
+    return float(info.frames) / float(info.samplerate)
+
+
 def render_loop(song: Song, bars: int, *, sample_rate: int = SAMPLE_RATE) -> bytes:
     """Render a loop song to a WAV exactly ``bars`` bars of its 4/4 long, tail folded in.
 

@@ -73,6 +73,15 @@ class PartStaging:
         shutil.rmtree(folder, ignore_errors=True)
         return data
 
+    def drop_owners(self, prefix: str) -> None:
+        """Remove every staged upload of the owners whose name starts with ``prefix`` (a
+        deleted project's: owners are the project's id followed by the uploader's)."""
+        if not _NAME.fullmatch(prefix) or not self.root.is_dir():
+            return
+        for owner in self.root.iterdir():
+            if owner.is_dir() and owner.name.startswith(prefix):
+                shutil.rmtree(owner, ignore_errors=True)
+
     def sweep(self, *, older_than_s: float = STALE_S) -> None:
         """Remove uploads whose last part is older than ``older_than_s``."""
         if not self.root.is_dir():

@@ -11,6 +11,8 @@
   MP3; the raw request body, or parts of it for files over the server's body cap).
   Editors and owners upload; the uploader and owners delete; members list, fetch and play
   them, pitch-shifted and time-stretched on request. Each upload is analyzed by a background job.
+  ``POST .../loops/uploads/{upload_id}/clip`` makes an analyzed upload a stem of the
+  project (a WAV, as uploaded or transformed), which the studio places as an audio clip.
 - ``GET /api/projects/{id}/loops/fit``: the library and the project's analyzed uploads
   ranked by fit to the song (key, tempo, mood, style), each offered in the song's key
   and tempo. ``GET /api/projects/{id}/loops``: search the library and the uploads.
@@ -41,7 +43,7 @@ from bandmate.errors import BandmateError, MusicError
 from bandmate.jobs.runner import load_source
 from bandmate.jobs.specs import Analyze
 from bandmate.jobs.tasks import load_song
-from bandmate.loops.audio import render_loop, transform_file
+from bandmate.loops.audio import render_loop, transform_file, wav_seconds
 from bandmate.loops.catalog import LoopQuery, LoopRole, LoopSpec, MoodLabel, get_loop, search
 from bandmate.loops.errors import LoopError
 from bandmate.loops.generate import loop_song
@@ -56,6 +58,7 @@ from bandmate.server.services import Studio, StudioDep, UserDep
 from bandmate.store.errors import NotFoundError
 from bandmate.store.loops import LoopStore, LoopUpload
 from bandmate.store.records import Access
+from bandmate.store.stems import StemStore
 
 router = APIRouter(tags=["listen"])
 
@@ -160,6 +163,20 @@ class UploadOut(BaseModel):
             arousal=mood.get("arousal"), seconds=found.get("seconds"),
             audio_url=f"/api/projects/{upload.project_id}/loops/uploads/{upload.id}/audio",
         )  # fmt: skip
+
+
+class ClipOut(BaseModel):
+    """An upload made ready to go into the song as an audio clip: a WAV recorded as a stem
+    of the project, which the clip names by ``blob`` (``docs/song-document.md``)."""
+
+    upload_id: str
+    name: str
+    blob: str
+    mime: Literal["audio/wav"] = "audio/wav"
+    duration_ms: float
+    semitones: int
+    rate: float
+    url: str
 
 
 class LoopPage(BaseModel):
@@ -303,9 +320,17 @@ async def _cached_audio(
     studio: Studio, loops: _Loops, key: str, make: Any, *args: Any, **kwargs: Any
 ) -> bytes:
     """The blob cached under ``key``, else ``make(*args)`` run in a thread, then cached."""
+    data, _ = await _cached_blob(studio, loops, key, make, *args, **kwargs)
+    return data
+
+
+async def _cached_blob(
+    studio: Studio, loops: _Loops, key: str, make: Any, *args: Any, **kwargs: Any
+) -> tuple[bytes, str]:
+    """:func:`_cached_audio`'s bytes and the digest of the blob that holds them."""
     digest = await loops.store.audio(key)
     if digest is not None and await run_in_threadpool(studio.blobs.exists, digest):
-        return await run_in_threadpool(studio.blobs.get, digest)
+        return await run_in_threadpool(studio.blobs.get, digest), digest
     async with loops.renders:
         try:
             data: bytes = await run_in_threadpool(make, *args, **kwargs)
@@ -315,7 +340,7 @@ async def _cached_audio(
             raise _unprocessable(exc) from exc
     digest = await run_in_threadpool(studio.blobs.put, data)
     await loops.store.remember_audio(key, digest)
-    return data
+    return data, digest
 
 
 def _wav(data: bytes, name: str) -> Response:
@@ -709,6 +734,79 @@ async def upload_audio(
         studio, loops, key, transform_file, path, semitones=semitones, rate=rate
     )
     return _wav(data, f"{upload.id}-{semitones:+d}-{rate:g}")
+
+
+@router.post(
+    "/api/projects/{project_id}/loops/uploads/{upload_id}/clip",
+    status_code=status.HTTP_201_CREATED,
+    responses={**_COMMON, 409: {"model": ErrorOut, "description": "Not analyzed (yet)"}},
+)
+async def upload_clip(
+    project_id: str, upload_id: str, user: UserDep, studio: StudioDep, request: Request,
+    semitones: Annotated[int, Query(ge=-12, le=12)] = 0,
+    rate: Annotated[float, Query(ge=0.5, le=2.0)] = 1.0,
+    track_id: Annotated[str, Query(pattern=r"^[0-9A-Za-z]{1,32}$")] = "upload",
+) -> ClipOut:  # fmt: skip
+    """Make an analyzed upload ready to place in the song (editors and owners): as uploaded
+    (a WAV as it is, any other format decoded to WAV) or pitch-shifted ``semitones`` and
+    played ``rate`` times as fast, stored as a blob and recorded as a stem of this project,
+    so that the studio plays it (``GET .../jam/stems/{blob}``) and render jobs mix it in.
+    ``track_id`` names the track the studio puts it on. The studio writes the clip itself,
+    as one undoable edit."""
+    access = await studio.projects.access(user, project_id, "editor")
+    loops = _loops(request, studio)
+    upload = await _upload_of(studio, loops, access, upload_id)
+    if upload.state != "ready":
+        raise HTTPException(409, f"upload {upload.id!r} is {upload.state}: only an analyzed "
+                                 "upload goes into the song")  # fmt: skip
+    rate = round(rate, 3)
+    if semitones == 0 and rate == 1.0 and upload.media_type == "audio/wav":
+        digest = upload.blob
+        data = await run_in_threadpool(studio.blobs.get, digest)
+    else:
+        path = studio.blobs.path_of(upload.blob)
+        key = f"up:{upload.id}:{semitones}:{rate}"
+        data, digest = await _cached_blob(
+            studio, loops, key, transform_file, path, semitones=semitones, rate=rate
+        )
+    try:
+        seconds = await run_in_threadpool(wav_seconds, data)
+    except LoopError as exc:
+        raise _unprocessable(exc) from exc
+    stems = StemStore(studio.database)
+    if await stems.find(project_id, digest) is None:
+        await stems.add(
+            project_id=project_id, uploader_id=user.id, digest=digest, mime="audio/wav",
+            size=len(data), duration_ms=seconds * 1000.0, track_id=track_id,
+        )  # fmt: skip
+    return ClipOut(
+        upload_id=upload.id, name=upload.name, blob=digest, duration_ms=seconds * 1000.0,
+        semitones=semitones, rate=rate, url=f"/api/projects/{project_id}/jam/stems/{digest}",
+    )  # fmt: skip
+
+
+async def upload_leftovers(studio: Studio, project_id: str) -> tuple[list[str], list[str]]:
+    """The ids and blobs of a project's uploads, read before the project is deleted (its
+    cascade removes their rows; :func:`clean_up_uploads` deletes their files after)."""
+    uploads = await LoopStore(studio.database).list_uploads(project_id)
+    return [u.id for u in uploads], [u.blob for u in uploads]
+
+
+async def clean_up_uploads(
+    studio: Studio, project_id: str, leftovers: tuple[list[str], list[str]]
+) -> None:
+    """After a project was deleted: drop its staged upload parts, forget the transformed
+    versions of its uploads, and delete those blobs and the uploads' own that no other
+    upload, rendering, stem, job result or song seed uses."""
+    upload_ids, blobs = leftovers
+    await run_in_threadpool(_staging(studio).drop_owners, project_id)
+    store = LoopStore(studio.database)
+    found = list(blobs)
+    for upload_id in upload_ids:
+        found += await store.forget_audio(f"up:{upload_id}:")
+    for digest in dict.fromkeys(found):
+        if not await studio.jobs.store.blob_in_use(digest):
+            await run_in_threadpool(studio.blobs.delete, digest)
 
 
 # -- fits -----------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request, Response, status
 from starlette.concurrency import run_in_threadpool
 
 from bandmate.server.routes_jam import clean_up_stems, stem_leftovers
+from bandmate.server.routes_listen import clean_up_uploads, upload_leftovers
 from bandmate.server.schemas import (
     CreatedInvitationOut,
     ErrorOut,
@@ -75,12 +76,15 @@ async def rename_project(
 async def delete_project(
     project_id: str, request: Request, user: UserDep, studio: StudioDep
 ) -> None:
-    """Delete a project and everything in it (owners), its jobs, stems and their files included."""
+    """Delete a project and everything in it (owners), its jobs, stems, uploaded loops and
+    their files included."""
     leftovers = await studio.jobs.project_leftovers(project_id)
     stems = await stem_leftovers(studio, project_id)
+    uploads = await upload_leftovers(studio, project_id)
     await studio.projects.delete(user, project_id)
     await studio.jobs.clean_up(leftovers)
     await clean_up_stems(request.app, project_id, stems)
+    await clean_up_uploads(studio, project_id, uploads)
 
 
 @router.get(

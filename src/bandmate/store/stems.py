@@ -4,7 +4,8 @@ A stem's bytes are a content-addressed blob (:mod:`bandmate.store.blobs`); the r
 that the blob is a stem of a project, who uploaded it, what it is and how long it lasts.
 Reading a stem is allowed only through a project that has a row for it, and deleting a
 project removes its rows (by cascade): :meth:`StemStore.orphans` then names the blobs no
-other project's stem, job result or MIDI seed still uses, which the caller deletes.
+other project's stem, job result, MIDI seed, loop upload or cached loop rendering still
+uses, which the caller deletes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy import Float, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bandmate.store.engine import Database
+from bandmate.store.loops import LoopAudioRow, LoopUploadRow
 from bandmate.store.models import Base, JobRow, ProjectRow, UTCDateTime
 from bandmate.store.records import new_id
 from bandmate.store.updates import utc_now
@@ -149,7 +151,8 @@ class StemStore:
             return sorted((await db.execute(query)).scalars())
 
     async def orphans(self, digests: list[str]) -> list[str]:
-        """Those of ``digests`` that no stem, job result or project seed names any more."""
+        """Those of ``digests`` that no stem, job result, project seed, loop upload or cached
+        loop rendering names any more."""
         if not digests:
             return []
         async with self._db.transaction() as db:
@@ -158,6 +161,8 @@ class StemStore:
                 (StemRow.digest, StemRow),
                 (JobRow.result_blob, JobRow),
                 (ProjectRow.song_blob, ProjectRow),
+                (LoopUploadRow.blob, LoopUploadRow),
+                (LoopAudioRow.blob, LoopAudioRow),
             ):
                 found = await db.execute(
                     select(column).select_from(table).where(column.in_(digests)).distinct()

@@ -1,19 +1,24 @@
 /**
  * The Listen panel: analyze the song (key, tempo, chords and mood, with the job's
  * progress), browse the loops that fit it (offered in its key and tempo), audition one,
- * and add it (the "Add" button, or drag it onto the song) at the playhead's bar.
+ * and add it: the "Add" button puts it at the playhead's bar, dragging it onto the
+ * arrangement puts it at the bar under the drop point (elsewhere on the song: the
+ * playhead's bar).
  *
  * A library loop goes in as a new track of notes through the Bandmate panel's path
  * (`insertSuggestion`): one undo step of the person's own, tagged as the bandmate's, so
- * Ctrl+Z or the panel's Undo takes it out again. Auditioning plays the loop's audio,
- * rendered by the server in the song's key and tempo; a play, a like and an add are
- * recorded for the taste recommendations. See docs/loops.md.
+ * Ctrl+Z or the panel's Undo takes it out again. An upload goes in as a new audio track
+ * holding one clip (`insertAudioTrack`), in the song's key and tempo or as uploaded: the
+ * server first makes the recording a stem of the project (so the studio plays it and
+ * renders mix it in), then the clip is one undo step of the person's own as well.
+ * Auditioning plays the loop's audio, rendered by the server in the song's key and tempo;
+ * a play, a like and an add are recorded for the taste recommendations. See docs/loops.md.
  */
 import { api, ApiError, type Job } from '../api/client.ts'
-import { barLines, meterAt, barTicks } from '../music/time.ts'
 import { h } from '../ui/dom.ts'
-import { insertSuggestion, removeInserted } from './assist.ts'
+import { insertSuggestion, removeInserted, type Inserted } from './assist.ts'
 import { listenApi, type AnalysisSummary, type LoopFit } from './listen_api.ts'
+import { barNumberAt, barStartAt, drawTrackId, insertAudioTrack, tickAtX } from './listen_clip.ts'
 import { chordLine, describeAnalysis, repeatsFor, timeScale } from './listen_view.ts'
 import type { Session } from './session.ts'
 import type { SongModel } from './song.ts'
@@ -44,6 +49,8 @@ export class ListenPanel {
   private readonly fitStatus: HTMLElement
   private readonly list: HTMLOListElement
   private readonly uploadStatus: HTMLElement
+  /** Whether an upload goes in moved to the song's key and tempo (else as uploaded). */
+  private readonly fitted: HTMLInputElement
   private readonly audio: HTMLAudioElement
   private events: EventSource | null = null
   private auditioning: string | null = null
@@ -64,6 +71,7 @@ export class ListenPanel {
     this.find = h('button.listen-find', { type: 'button', onclick: () => void this.findLoops() }, 'Find loops')
     this.fitStatus = h('p.dialog-status.listen-fit-status', { attrs: { role: 'status', 'aria-live': 'polite' } })
     this.list = h('ol.listen-fits', { attrs: { 'aria-label': 'Loops that fit' } })
+    this.fitted = h('input.listen-fitted', { type: 'checkbox', checked: true, attrs: { 'aria-label': "Add uploads in the song's key and tempo" } })
     const file: HTMLInputElement = h('input.listen-file', { type: 'file', accept: 'audio/wav,audio/flac,audio/ogg,audio/mpeg,.wav,.flac,.ogg,.mp3', attrs: { 'aria-label': 'Upload a loop' } })
     file.addEventListener('change', () => {
       const chosen = file.files?.[0]
@@ -84,6 +92,7 @@ export class ListenPanel {
       this.result,
       h('h3', {}, 'Loops that fit'),
       h('div.row', {}, h('label', {}, 'Show ', this.role), this.find),
+      session.canEdit ? h('div.row', {}, h('label', {}, this.fitted, " Add uploads in the song's key and tempo")) : null,
       this.fitStatus,
       this.list,
       session.canEdit ? h('h3', {}, 'Upload a loop or sample') : null,
@@ -200,7 +209,7 @@ export class ListenPanel {
       like.disabled = true
       void listenApi.event(id, 'like').catch(() => (like.disabled = false))
     } }, '♥')
-    const add: HTMLButtonElement | null = fit.loop === null ? null : h('button.primary.listen-add', { type: 'button', disabled: !this.session.canEdit, onclick: () => void this.add(fit, add!) }, 'Add')
+    const add: HTMLButtonElement | null = fit.loop === null && fit.upload === null ? null : h('button.primary.listen-add', { type: 'button', disabled: !this.session.canEdit, onclick: () => void this.add(fit, add!, this.playheadBar()) }, 'Add')
     const row: HTMLLIElement = h(
       'li.listen-fit',
       { dataset: { id, source: fit.loop === null ? 'upload' : 'library', role: fit.loop?.role ?? 'upload' } },
@@ -211,7 +220,7 @@ export class ListenPanel {
       like,
       add,
     )
-    if (fit.loop !== null && this.session.canEdit) {
+    if (add !== null && this.session.canEdit) {
       row.draggable = true
       row.addEventListener('dragstart', (event) => {
         event.dataTransfer?.setData(DRAG_TYPE, id)
@@ -223,7 +232,8 @@ export class ListenPanel {
 
   private dragged: LoopFit | null = null
 
-  /** Dropping a dragged loop anywhere on the song adds it at the playhead's bar. */
+  /** Dropping a dragged loop on the arrangement adds it at the bar under the pointer;
+   * anywhere else on the song, at the playhead's bar. */
   private acceptDrops(): () => void {
     const over = (event: DragEvent): void => {
       if (event.dataTransfer?.types.includes(DRAG_TYPE) === true) event.preventDefault()
@@ -234,8 +244,9 @@ export class ListenPanel {
       event.preventDefault()
       const fit = this.dragged
       this.dragged = null
-      const button = this.list.querySelector<HTMLButtonElement>(`.listen-fit[data-id="${CSS.escape(fit.loop?.id ?? '')}"] .listen-add`)
-      if (button !== null) void this.add(fit, button)
+      const id = fit.loop?.id ?? fit.upload?.id ?? ''
+      const button = this.list.querySelector<HTMLButtonElement>(`.listen-fit[data-id="${CSS.escape(id)}"] .listen-add`)
+      if (button !== null) void this.add(fit, button, this.dropBar(event))
     }
     document.addEventListener('dragover', over)
     document.addEventListener('drop', drop)
@@ -243,6 +254,16 @@ export class ListenPanel {
       document.removeEventListener('dragover', over)
       document.removeEventListener('drop', drop)
     }
+  }
+
+  /** The first tick of the bar under a drop on the arrangement's lanes (which say how many
+   * ticks they span in `data-extent`), else of the playhead's bar. */
+  private dropBar(event: DragEvent): number {
+    const view = this.song.get()
+    const lanes = event.target instanceof Element ? event.target.closest('canvas.lanes') : null
+    if (view === null || !(lanes instanceof HTMLElement)) return this.playheadBar()
+    const tick = tickAtX(event.clientX, lanes.getBoundingClientRect(), Number(lanes.dataset.extent))
+    return tick === null ? this.playheadBar() : barStartAt(view, tick)
   }
 
   private audition(fit: LoopFit, id: string, button: HTMLButtonElement): void {
@@ -269,51 +290,85 @@ export class ListenPanel {
   }
 
   /** The first tick of the bar the playhead is in. */
-  private barStart(): number {
+  private playheadBar(): number {
     const view = this.song.get()
-    if (view === null) return 0
-    const playhead = Math.max(0, Math.floor(this.store.get().playhead))
-    const meter = meterAt(view.meters, playhead)
-    const [line] = barLines(view.meters, view.ppq, playhead - barTicks(meter, view.ppq) + 1, playhead).slice(-1)
-    return line?.tick ?? 0
+    return view === null ? 0 : barStartAt(view, this.store.get().playhead)
   }
 
-  private async add(fit: LoopFit, button: HTMLButtonElement): Promise<void> {
+  private async add(fit: LoopFit, button: HTMLButtonElement, atTick: number): Promise<void> {
+    if (fit.loop === null) {
+      await this.addUpload(fit, button, atTick)
+      return
+    }
     const view = this.song.get()
-    if (view === null || fit.loop === null) return
+    if (view === null) return
     this.stopAudition()
     button.disabled = true
     const scale = timeScale(fit)
     try {
-      const answer = await listenApi.notes(fit.loop.id, { shift: fit.shift, ppq: view.ppq, atTick: this.barStart(), repeat: repeatsFor(fit.loop.bars, scale), timeScale: scale })
+      const answer = await listenApi.notes(fit.loop.id, { shift: fit.shift, ppq: view.ppq, atTick, repeat: repeatsFor(fit.loop.bars, scale), timeScale: scale })
       const now = this.song.get()
       if (now === null) return
       // One undo step of its own: not merged with an edit made just before.
       this.session.undo.stopCapturing()
       const done = insertSuggestion(this.session.doc, now, answer.ppq, answer.alternative, this.session.origin)
       this.session.undo.stopCapturing()
-      button.textContent = 'Added'
-      void listenApi.event(fit.loop.id, 'use').catch(() => undefined)
-      this.fitStatus.classList.remove('error')
-      this.fitStatus.replaceChildren(
-        `Added ${fit.loop.title}${answer.key === null ? '' : ` in ${answer.key}`}. `,
-        h('button.ghost.listen-undo', {
-          type: 'button',
-          title: 'Take out what this added (Ctrl+Z undoes your last edit)',
-          onclick: () => {
-            this.session.undo.stopCapturing()
-            removeInserted(this.session.doc, done, this.session.origin)
-            this.fitStatus.textContent = `Took out ${fit.loop?.title ?? 'the loop'}.`
-            button.disabled = false
-            button.textContent = 'Add'
-          },
-        }, 'Undo'),
-      )
-      if (done.trackIds[0] !== undefined) this.store.set({ trackId: done.trackIds[0], selection: new Set() })
+      this.added(fit.loop.id, `${fit.loop.title}${answer.key === null ? '' : ` in ${answer.key}`}`, atTick, done, button)
     } catch (error) {
       this.fail(this.fitStatus, error)
       button.disabled = false
     }
+  }
+
+  /** An upload goes in as a new audio track with one clip at `atTick`: in the song's key
+   * and tempo (the fit's shift and stretch) when the box is ticked, else as uploaded. */
+  private async addUpload(fit: LoopFit, button: HTMLButtonElement, atTick: number): Promise<void> {
+    const upload = fit.upload
+    if (upload === null || this.song.get() === null) return
+    this.stopAudition()
+    button.disabled = true
+    const fitted = this.fitted.checked
+    const semitones = fitted ? fit.shift : 0
+    const rate = fitted ? Math.min(2, Math.max(0.5, Math.round(fit.stretch * 1000) / 1000)) : 1
+    try {
+      const track = drawTrackId()
+      const clip = await listenApi.clip(this.session.projectId, upload.id, { semitones, rate, trackId: track.id })
+      const now = this.song.get()
+      if (now === null) return
+      this.session.undo.stopCapturing()
+      const placement = { name: upload.name, blob: clip.blob, mime: clip.mime, durationMs: clip.duration_ms, start: atTick, author: this.session.user.id }
+      const trackId = insertAudioTrack(this.session.doc, now, placement, this.session.origin, track.random)
+      this.session.undo.stopCapturing()
+      const where = fitted && fit.offered_key !== null ? ` in ${fit.offered_key}` : ''
+      this.added(upload.id, `${upload.name}${where}`, atTick, { trackIds: [trackId], chordIds: [] }, button)
+    } catch (error) {
+      this.fail(this.fitStatus, error)
+      button.disabled = false
+    }
+  }
+
+  /** Say what was added, with an Undo that takes out exactly that; select its track. */
+  private added(id: string, title: string, atTick: number, done: Inserted, button: HTMLButtonElement): void {
+    button.textContent = 'Added'
+    void listenApi.event(id, 'use').catch(() => undefined)
+    const view = this.song.get()
+    const bar = view === null ? null : barNumberAt(view, atTick)
+    this.fitStatus.classList.remove('error')
+    this.fitStatus.replaceChildren(
+      `Added ${title}${bar === null ? '' : ` at bar ${bar}`}. `,
+      h('button.ghost.listen-undo', {
+        type: 'button',
+        title: 'Take out what this added (Ctrl+Z undoes your last edit)',
+        onclick: () => {
+          this.session.undo.stopCapturing()
+          removeInserted(this.session.doc, done, this.session.origin)
+          this.fitStatus.textContent = `Took out ${title}.`
+          button.disabled = false
+          button.textContent = 'Add'
+        },
+      }, 'Undo'),
+    )
+    if (done.trackIds[0] !== undefined) this.store.set({ trackId: done.trackIds[0], selection: new Set() })
   }
 
   // -- uploads -----------------------------------------------------------------------------

@@ -61,6 +61,18 @@ export interface LoopNotes {
   alternative: Alternative
 }
 
+/** An upload made ready to go into the song: a WAV recorded as a stem of the project. */
+export interface UploadClip {
+  upload_id: string
+  name: string
+  blob: string
+  mime: 'audio/wav'
+  duration_ms: number
+  semitones: number
+  rate: number
+  url: string
+}
+
 /** What an analysis job's summary holds (the song's, or an upload's). */
 export interface AnalysisSummary {
   source: 'song' | 'upload'
@@ -154,6 +166,12 @@ export const listenApi = {
     query.set('parts', String(parts))
     query.set('token', token)
     return call<Upload>('POST', `${base}?${query.toString()}`)
+  },
+  /** Make an analyzed upload a stem of the project (as uploaded, or transformed), for the
+   * audio track `trackId` that the studio is about to add. */
+  clip: (projectId: string, uploadId: string, options: { semitones: number; rate: number; trackId: string }) => {
+    const query = new URLSearchParams({ semitones: String(options.semitones), rate: String(options.rate), track_id: options.trackId })
+    return call<UploadClip>('POST', `${project(projectId)}/loops/uploads/${encodeURIComponent(uploadId)}/clip?${query.toString()}`)
   },
   event: (item: string, kind: 'play' | 'like' | 'use') => call<undefined>('POST', '/api/loops/events', { item, kind }),
 }
