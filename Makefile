@@ -17,7 +17,7 @@ help:
 	@echo "make bench  run the benchmarks in bench/ (installs the peers: FluidSynth, matchering)"
 
 # The virtual environment, rebuilt whenever the pinned dependencies change.
-$(STAMP): pyproject.toml setup.py src/bandmate/render/_voices.c src/bandmate/master/_kweight.c src/bandmate/master/_gains.c src/bandmate/master/_peaks.c requirements.lock scripts/install.sh scripts/install-browser.sh web/package-lock.json
+$(STAMP): pyproject.toml setup.py src/bandmate/render/_voices.c src/bandmate/master/_kweight.c src/bandmate/master/_gains.c src/bandmate/master/_peaks.c src/bandmate/master/_buffers.h requirements.lock scripts/install.sh scripts/install-browser.sh web/package-lock.json
 	PYTHON="$(PYTHON)" VENV="$(VENV)" bash scripts/install.sh
 	@touch $(STAMP)
 

@@ -25,12 +25,14 @@ setup(
         Extension(
             "bandmate.master._kweight",
             sources=["src/bandmate/master/_kweight.c"],
+            depends=["src/bandmate/master/_buffers.h"],
             extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"],
         ),
         # The limiter's gains per sample: no FMA either, to equal numpy's two roundings.
         Extension(
             "bandmate.master._gains",
             sources=["src/bandmate/master/_gains.c"],
+            depends=["src/bandmate/master/_buffers.h"],
             extra_compile_args=[] if sys.platform == "win32" else ["-O2", "-ffp-contract=off"],
         ),
         # The true-peak interpolator: AVX2 and FMA in one function, chosen at run time.

@@ -9,8 +9,7 @@
  * contraction), so the output is the same bit for bit, without a gain array or a second
  * pass over the audio. The GIL is released while it runs.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <string.h>
 
 static void
@@ -43,19 +42,6 @@ apply(const double *x, double *y, Py_ssize_t frames, Py_ssize_t channels, const 
     }
     if (at < frames) scale(x + at * channels, y + at * channels, frames - at, channels,
                            linear[count - 1]);
-}
-
-static int
-get_buffer(PyObject *obj, Py_buffer *view, int writable, const char *what)
-{
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
-    if (view->itemsize != sizeof(double) || view->format == NULL || strcmp(view->format, "d") != 0) {
-        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous float64 buffer", what);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
 }
 
 static PyObject *

@@ -8,8 +8,7 @@
  * scipy.signal.sosfilt's (built without FMA contraction), so the output is the same.
  * The GIL is released while it runs.
  */
-#define PY_SSIZE_T_CLEAN
-#include <Python.h>
+#include "_buffers.h"
 #include <math.h>
 #include <string.h>
 
@@ -50,19 +49,6 @@ pair_power(const double *x, Py_ssize_t frames, const Biquad *f, double weight, d
     z[0] = z00; z[1] = z01; z[2] = z02; z[3] = z03;
     z[4] = z10; z[5] = z11; z[6] = z12; z[7] = z13;
     return peak;
-}
-
-static int
-get_buffer(PyObject *obj, Py_buffer *view, int writable, const char *what)
-{
-    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
-    if (PyObject_GetBuffer(obj, view, flags) < 0) return -1;
-    if (view->itemsize != sizeof(double) || view->format == NULL || strcmp(view->format, "d") != 0) {
-        PyErr_Format(PyExc_TypeError, "%s must be a C-contiguous float64 buffer", what);
-        PyBuffer_Release(view);
-        return -1;
-    }
-    return 0;
 }
 
 static PyObject *
