@@ -40,12 +40,31 @@ Style = Annotated[
     typer.Option(help="bach or monteverdi (trained), or pop, rock, jazz, blues (idiom library)"),
 ]
 ModelOpt = Annotated[str, typer.Option(help="transformer, or the ngram baseline")]
+StartBar = Annotated[int | None, typer.Option(help="First bar to write (default: see each part)")]
+Bars = Annotated[int | None, typer.Option(help="How many bars to write")]
+Temperature = Annotated[float, typer.Option(help="Above 1: more adventurous")]
+Alternatives = Annotated[
+    int, typer.Option("--alternatives", "-n", help="Write this many alternatives, as tracks")
+]
+BandStyle = Annotated[
+    str | None,
+    typer.Option(
+        help="rock, pop, funk, hiphop, swing, bossa, reggae, electronic or folk (default pop)"
+    ),
+]
+TopP = Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")]
+MelodyModel = Annotated[str, typer.Option(help="gru, or the markov baseline")]
 
 
 def _model(value: str, choices: tuple[str, str]) -> str:
     if value not in choices:
         raise CliError(f"--model={value!r} must be one of {', '.join(choices)}")
     return value
+
+
+def _track(value: str | None) -> int | str | None:
+    """A ``--track`` value: a number from 1 becomes an index, anything else stays a name."""
+    return int(value) - 1 if value is not None and value.isdigit() else value
 
 
 def add_chords(song: Song, events: list[ChordEvent]) -> tuple[Song, list[ChordEvent]]:
@@ -74,7 +93,7 @@ def chords(
     ] = None,
     k: Annotated[int, typer.Option("-k", help="How many suggestions")] = 5,
     style: Style = None,
-    temperature: Annotated[float, typer.Option(help="Above 1: more adventurous")] = 1.0,
+    temperature: Temperature = 1.0,
     seed: Seed = None,
     model: ModelOpt = "transformer",
 ) -> None:
@@ -99,7 +118,7 @@ def progression(
     bars: Annotated[int, typer.Option(help="How many bars to fill, one chord each")] = 8,
     start_bar: Annotated[int | None, typer.Option(help="First bar to fill")] = None,
     style: Style = None,
-    temperature: Annotated[float, typer.Option(help="Above 1: more adventurous")] = 1.0,
+    temperature: Temperature = 1.0,
     seed: Seed = None,
     model: ModelOpt = "transformer",
 ) -> None:
@@ -132,9 +151,7 @@ def harmony(
     from bandmate.assist import harmonize_melody
 
     song = load_song(path)
-    which: int | str | None = track
-    if track is not None and track.isdigit():
-        which = int(track) - 1
+    which = _track(track)
     events = harmonize_melody(
         song, track=which, rhythm="beat" if per_beat else "bar",
         model="hmm" if _model(model, ("gru", "hmm")) == "hmm" else "gru",
@@ -142,20 +159,6 @@ def harmony(
     result, added = add_chords(song, events)
     save_song(result, output)
     _print_added(result, added, len(events) - len(added), output)
-
-
-StartBar = Annotated[int | None, typer.Option(help="First bar to write (default: see each part)")]
-Bars = Annotated[int | None, typer.Option(help="How many bars to write")]
-Temperature = Annotated[float, typer.Option(help="Above 1: more adventurous")]
-Alternatives = Annotated[
-    int, typer.Option("--alternatives", "-n", help="Write this many alternatives, as tracks")
-]
-BandStyle = Annotated[
-    str | None,
-    typer.Option(
-        help="rock, pop, funk, hiphop, swing, bossa, reggae, electronic or folk (default pop)"
-    ),
-]
 
 
 def _write_parts(
@@ -206,15 +209,15 @@ def melody(
         str | None, typer.Option(help="The melody to continue (name or number from 1)")
     ] = None,
     temperature: Temperature = 1.0,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")] = 0.95,
+    top_p: TopP = 0.95,
     seed: Seed = None,
     alternatives: Alternatives = 1,
-    model: Annotated[str, typer.Option(help="gru, or the markov baseline")] = "gru",
+    model: MelodyModel = "gru",
 ) -> None:
     """Continue the melody (or write one over the chords) as a new track; 8 bars by default."""
     from bandmate.assist import PartRequest
 
-    which: int | str | None = int(track) - 1 if track is not None and track.isdigit() else track
+    which = _track(track)
     request = PartRequest(
         start_bar=start_bar, bars=bars, temperature=temperature, top_p=top_p, seed=seed,
         alternatives=alternatives, track=which,
@@ -229,10 +232,10 @@ def solo(
     start_bar: StartBar = None,
     bars: Bars = None,
     temperature: Temperature = 1.1,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")] = 0.95,
+    top_p: TopP = 0.95,
     seed: Seed = None,
     alternatives: Alternatives = 1,
-    model: Annotated[str, typer.Option(help="gru, or the markov baseline")] = "gru",
+    model: MelodyModel = "gru",
 ) -> None:
     """Improvise a solo over the song's chord progression, as a new track."""
     from bandmate.assist import PartRequest
@@ -258,15 +261,15 @@ def voices(
     start_bar: StartBar = None,
     bars: Bars = None,
     temperature: Temperature = 0.8,
-    top_p: Annotated[float, typer.Option(help="Nucleus sampling share, 0 < p <= 1")] = 0.95,
+    top_p: TopP = 0.95,
     seed: Seed = None,
     alternatives: Alternatives = 1,
-    model: Annotated[str, typer.Option(help="gru, or the markov baseline")] = "gru",
+    model: MelodyModel = "gru",
 ) -> None:
     """Write harmony voices under the melody (learned from Palestrina and the chorales)."""
     from bandmate.assist import PartRequest
 
-    which: int | str | None = int(track) - 1 if track is not None and track.isdigit() else track
+    which = _track(track)
     request = PartRequest(
         start_bar=start_bar, bars=bars, style=style, temperature=temperature, top_p=top_p,
         seed=seed, alternatives=alternatives, track=which, voices=voices,

@@ -165,15 +165,20 @@ async function csrf(): Promise<string> {
   return csrfToken
 }
 
-async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+/**
+ * One call to the HTTP API: JSON in (`body`) or raw bytes (`raw`), JSON out; the CSRF token on
+ * every state-changing request; an {@link ApiError} with the server's code and message on failure.
+ */
+export async function request<T>(method: string, path: string, body?: unknown, raw?: Blob): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' }
   if (method !== 'GET') headers['X-CSRF-Token'] = await csrf()
   if (body !== undefined) headers['Content-Type'] = 'application/json'
+  if (raw !== undefined) headers['Content-Type'] = 'application/octet-stream'
   const response = await fetch(path, {
     method,
     headers,
     credentials: 'same-origin',
-    body: body === undefined ? null : JSON.stringify(body),
+    body: raw ?? (body === undefined ? null : JSON.stringify(body)),
   })
   if (!response.ok) {
     let code = `http_${response.status}`

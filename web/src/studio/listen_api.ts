@@ -3,7 +3,7 @@
  * loops that fit the song, a loop's notes for inserting, uploads and interaction events.
  * Requests carry the CSRF token like the rest of the API; errors become `ApiError`.
  */
-import { ApiError, type Alternative, type Job } from '../api/client.ts'
+import { request, type Alternative, type Job } from '../api/client.ts'
 
 export type LoopRole = 'drums' | 'bass' | 'chords' | 'pad'
 
@@ -85,48 +85,7 @@ export interface AnalysisSummary {
   mood: { valence: number; arousal: number; label: string }
 }
 
-function cookie(name: string): string | null {
-  for (const part of document.cookie.split(';')) {
-    const [key, ...value] = part.trim().split('=')
-    if (key === name) return decodeURIComponent(value.join('='))
-  }
-  return null
-}
-
-async function token(): Promise<string> {
-  const known = cookie('bandmate_csrf')
-  if (known !== null) return known
-  const response = await fetch('/api/auth/csrf', { credentials: 'same-origin' })
-  const body = (await response.json()) as { csrf_token: string }
-  return cookie('bandmate_csrf') ?? body.csrf_token
-}
-
-async function call<T>(method: string, path: string, body?: unknown, raw?: Blob): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' }
-  if (method !== 'GET') headers['X-CSRF-Token'] = await token()
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
-  if (raw !== undefined) headers['Content-Type'] = 'application/octet-stream'
-  const response = await fetch(path, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    body: raw ?? (body === undefined ? null : JSON.stringify(body)),
-  })
-  if (!response.ok) {
-    let code = `http_${response.status}`
-    let message = response.statusText || `HTTP ${response.status}`
-    try {
-      const data = (await response.json()) as { error?: { code?: string; message?: string } }
-      code = data.error?.code ?? code
-      message = data.error?.message ?? message
-    } catch {
-      // not JSON: keep the status text
-    }
-    throw new ApiError(response.status, code, message)
-  }
-  if (response.status === 204) return undefined as T
-  return (await response.json()) as T
-}
+const call = request
 
 /** Bytes per request of an upload sent in parts: under the server's default body cap. */
 export const PART_BYTES = 512 * 1024
