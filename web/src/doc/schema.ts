@@ -509,6 +509,18 @@ export function setChord(
   doc.transact(() => setFields(chord, changes), options.origin)
 }
 
+/** Rename or move a section marker (only the fields given are written). */
+export function setSection(
+  doc: Y.Doc,
+  sectionId: string,
+  changes: Partial<Omit<Section, 'order'>>,
+  options: Options = {},
+): void {
+  checkFields(SECTION_RULES, changes, `sections/${sectionId}`)
+  const section = child(songRoots(doc).sections, sectionId, `sections/${sectionId}`)
+  doc.transact(() => setFields(section, changes), options.origin)
+}
+
 export function removeChord(doc: Y.Doc, chordId: string, options: Options = {}): void {
   doc.transact(() => songRoots(doc).chords.delete(chordId), options.origin)
 }

@@ -11,6 +11,7 @@ import { barLines, barTicks, secondsToTick, tickToSeconds } from '../music/time.
 import { h, replaceChildren } from '../ui/dom.ts'
 import type { ClipLibrary, ClipView } from './clips.ts'
 import type { Presence } from './presence.ts'
+import { SectionLane } from './sections.ts'
 import type { Session } from './session.ts'
 import type { SongModel } from './song.ts'
 import type { StudioStore } from './state.ts'
@@ -54,6 +55,8 @@ export class Arrangement {
   readonly element: HTMLElement
   private readonly headers: HTMLElement
   private readonly canvas: HTMLCanvasElement
+  /** The section lane above the ruler (intro, verse, chorus ...). */
+  readonly sections: SectionLane
   private readonly ctx: CanvasRenderingContext2D
   private signature = ''
   private frame = 0
@@ -69,7 +72,8 @@ export class Arrangement {
     this.headers = h('div.track-headers')
     this.canvas = h('canvas.lanes', { attrs: { 'aria-label': 'Arrangement overview' } })
     this.ctx = this.canvas.getContext('2d')!
-    const laneBox = h('div.lanes-box', {}, this.canvas)
+    this.sections = new SectionLane(session, song, store)
+    const laneBox = h('div.lanes-box', {}, this.sections.element, this.canvas)
     this.element = h('section.arrangement', { attrs: { 'aria-label': 'Tracks' } }, h('div.arrangement-scroll', {}, this.headers, laneBox))
     new ResizeObserver(() => {
       this.width = Math.floor(laneBox.getBoundingClientRect().width)
@@ -112,6 +116,7 @@ export class Arrangement {
       this.signature = structure
       replaceChildren(
         this.headers,
+        this.sections.header,
         h('div.headers-ruler', {}, h('span', {}, `${tracks.length} track${tracks.length === 1 ? '' : 's'}`)),
         ...tracks.map((track) => this.header(song!, track, track.id === state.trackId)),
         this.session.canEdit
@@ -256,6 +261,7 @@ export class Arrangement {
     for (const clip of this.clipLibrary?.clips() ?? []) end = Math.max(end, this.clipEnd(song, clip))
     for (const track of song.tracks) for (const n of track.notes) end = Math.max(end, n.start + n.duration)
     for (const chord of song.chords) end = Math.max(end, chord.tick + chord.duration)
+    for (const section of song.sections) end = Math.max(end, section.tick + bar)
     return Math.max(16 * bar, Math.ceil(end / bar + 2) * bar)
   }
 
@@ -291,6 +297,7 @@ export class Arrangement {
     const state = this.store.get()
     const extent = this.extent(song)
     const px = width / extent
+    this.sections.layout(extent, width)
     this.canvas.dataset.extent = String(extent) // ticks across the canvas (for tests)
     ctx.font = '11px system-ui, sans-serif'
     ctx.textBaseline = 'middle'

@@ -193,6 +193,8 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
   const listen = new ListenPanel(session, song, store)
   topbar.element.querySelector('.assist-open')?.after(listen.toggle)
   const arrangement = new Arrangement(session, song, store, presence, clips)
+  // One selection at a time: picking a section drops the chord's.
+  arrangement.sections.onSelect(() => editor.clearChord())
   const editorTitle = h('div.editor-title')
   const help = h('div.help', {}, ...SHORTCUTS.map(([keys, what]) => h('span', {}, h('kbd', {}, keys), ` ${what}`)))
   const waiting = h('div.studio-waiting', {}, 'Loading the song…')
@@ -263,6 +265,8 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     stop,
     chord: () => editor.chordSelected,
     audioTrack: () => editor.audioTrack() !== null,
+    section: () => arrangement.sections.selectedId,
+    removeSection: () => arrangement.sections.removeSelected(),
     removeChord: (id) => {
       removeChord(session.doc, id, session.edit)
       editor.clearChord()
@@ -278,6 +282,7 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     delete (window as unknown as { bandmateStudio?: unknown }).bandmateStudio
     clips.close()
     removeShortcuts()
+    arrangement.sections.destroy()
     assist.destroy()
     listen.destroy()
     transport?.stop()

@@ -19,6 +19,9 @@ export interface ShortcutTargets {
   /** The selected chord of the chord lane, if any, and how to remove it. */
   chord: () => string | null
   removeChord: (id: string) => void
+  /** The selected section of the section lane, if any, and how to remove it. */
+  section: () => string | null
+  removeSection: () => void
   select: (ids: Iterable<string>) => void
   /** Whether the open track is an audio track (clips, no notes): no notes are pasted there. */
   audioTrack: () => boolean
@@ -31,7 +34,7 @@ export const SHORTCUTS: readonly [string, string][] = [
   ['L', 'Loop on or off'],
   ['M', 'Metronome on or off'],
   ['Ctrl+Z / Ctrl+Shift+Z', 'Undo / redo your own edits'],
-  ['Delete', 'Delete the selected notes (or chord)'],
+  ['Delete', 'Delete the selection (notes, chord or section)'],
   ['Ctrl+A / Esc', 'Select all / nothing'],
   ['↑ ↓ (Shift: octave)', 'Transpose the selection'],
   ['← → ', 'Move the selection by one grid step'],
@@ -82,6 +85,7 @@ export function installShortcuts(t: ShortcutTargets): () => void {
     else if ((key === 'Delete' || key === 'Backspace') && canEdit) {
       const chord = t.chord()
       if (chord !== null) t.removeChord(chord)
+      else if (t.section() !== null) t.removeSection()
       else if (track !== null && selected.length > 0) {
         removeNotes(doc, track.id, selected.map((n) => n.id), edit)
         t.select([])
