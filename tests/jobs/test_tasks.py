@@ -95,3 +95,23 @@ def test_a_song_that_does_not_read_fails_with_a_clear_error(tmp_path: Path) -> N
     source = SongSource("P", seed_midi=b"MThd not really a midi file")
     with pytest.raises(BandmateError):
         run_task(Task("job", "export-midi", {}, source, str(tmp_path)), lambda f, m: None)
+
+
+def test_cpu_cap_ends_a_process_that_runs_past_it_and_lifts_after() -> None:
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    from bandmate.jobs.tasks import cpu_cap
+
+    burn = (
+        "from bandmate.jobs.tasks import cpu_cap\nwith cpu_cap(1):\n    while True:\n        pass\n"
+    )
+    done = subprocess.run([sys.executable, "-c", burn], timeout=120, check=False)
+    assert done.returncode == -signal.SIGXCPU
+    before = resource.getrlimit(resource.RLIMIT_CPU)
+    with cpu_cap(60):
+        soft, _ = resource.getrlimit(resource.RLIMIT_CPU)
+        assert soft != resource.RLIM_INFINITY
+    assert resource.getrlimit(resource.RLIMIT_CPU) == before

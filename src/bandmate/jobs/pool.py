@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import logging
 import multiprocessing
+import signal
 import time
 import traceback
 from collections.abc import Callable
@@ -198,6 +199,8 @@ class LocalPool:
                 raise JobCancelledError("cancelled") from exc
             await asyncio.to_thread(worker.process.join, 5)
             code = worker.process.exitcode
+            if code == -signal.SIGXCPU:
+                raise JobFailedError("the job ran past its CPU-time limit") from exc
             raise JobFailedError(
                 f"the worker process stopped unexpectedly (exit code {code})"
             ) from exc

@@ -299,6 +299,8 @@ def release(
 
 ANALYSIS_MAX_MEMORY = 3 << 30
 """Address-space cap (soft) of a worker while it decodes and analyzes an upload, bytes."""
+ANALYSIS_MAX_CPU_S = 120
+"""CPU seconds an upload's decode and analysis may take (a 30-minute file needs about 20)."""
 MAX_CHORDS = 256
 """Chords kept in an analysis summary (the result file has them all)."""
 
@@ -345,13 +347,35 @@ def _memory_cap(limit: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
+@contextlib.contextmanager
+def cpu_cap(seconds: int) -> Iterator[None]:
+    """Let the work inside use at most ``seconds`` more CPU seconds of this process.
+
+    Past them the kernel sends SIGXCPU, which ends the process: the job pool reports the
+    job as out of CPU time and starts a new worker. The limit is lifted again on the way out.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    limit = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    if soft != resource.RLIM_INFINITY and soft <= limit:
+        yield  # already capped at least as tightly
+        return
+    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+
+
 def _audio_summary(path: str) -> tuple[str, dict[str, Any]]:
     from bandmate.listen.analyze import analyze_file
 
     # A job worker is a daemon process and may not start the bounded child of
     # bandmate.listen.bounded; it is itself a process of its own, so a decoder that dies
-    # fails the job, not the server. Its address space is capped for the decode as there.
-    with _memory_cap(ANALYSIS_MAX_MEMORY):
+    # fails the job, not the server. Its address space and CPU time are capped as there.
+    with _memory_cap(ANALYSIS_MAX_MEMORY), cpu_cap(ANALYSIS_MAX_CPU_S):
         result = analyze_file(path)
     summary = {
         "source": "upload",
