@@ -25,11 +25,13 @@ send-to-delivery latency. Then, on a fresh server, server RSS before and after o
 
 Run: ``.venv/bin/python bench/sync_fanout.py [--quick] [--rooms 200 --members 5 --rate 5
 --duration 30] [--idle 5000] [--skip-node] [--database-url postgresql://...]``.
-``BENCH_PROFILE=path.prof`` profiles our server's event loop with cProfile for its first
-``BENCH_PROFILE_S`` seconds (default 20). ``BENCH_TRACEMALLOC=path`` traces our server's
-allocations (``BENCH_TRACEMALLOC_FRAMES`` frames, default 1) while the idle sockets open
-and dumps what is still held after to ``path`` (the RSS figure is then inflated by the
-tracing: use it to see what a connection holds, not for the figure).
+``BENCH_WS=asgi`` serves ours on uvicorn's own WebSockets instead of the lean connection
+(``bandmate.server.wsconn``), to compare the two. ``BENCH_PROFILE=path.prof`` profiles our
+server's event loop with cProfile for its first ``BENCH_PROFILE_S`` seconds (default 20).
+``BENCH_TRACEMALLOC=path`` traces our server's allocations (``BENCH_TRACEMALLOC_FRAMES``
+frames, default 1) while the idle sockets open and dumps what is still held after to
+``path`` (the RSS figure is then inflated by the tracing: use it to see what a connection
+holds, not for the figure).
 """
 
 from __future__ import annotations
@@ -71,6 +73,8 @@ def serve_ours() -> None:
 
     settings = dataclasses.replace(settings_from_env(), seed_demo=False)
     server = build_server(settings)
+    if os.environ.get("BENCH_WS") == "asgi":  # uvicorn's own WebSockets, for comparison
+        server.config.ws = "auto"
     trace = os.environ.get("BENCH_TRACEMALLOC")
     if trace:
         import tracemalloc

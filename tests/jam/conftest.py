@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 import uvicorn
@@ -14,8 +14,10 @@ from fastapi import FastAPI
 
 from bandmate.jam.room import JamLimits
 from bandmate.server import Settings, create_app, studio_of
+from bandmate.server.app import PROJECT_SOCKETS
 from bandmate.server.routes_jam import jams_of
 from bandmate.server.routes_sync import rooms_of
+from bandmate.server.wsconn import lean_ws
 from bandmate.store.records import Role, User
 from tests.server.conftest import PASSWORD, backend, settings  # noqa: F401 (fixtures)
 
@@ -25,10 +27,22 @@ LIMITS = JamLimits(messages_per_s=100, message_burst=200, events_per_s=400, even
 
 
 @contextlib.asynccontextmanager
-async def serving(app: FastAPI, host: str = "127.0.0.1") -> AsyncIterator[str]:
-    """Serve ``app`` (with its lifespan) on ``host``; yields ``host:port``."""
+async def serving(
+    app: FastAPI, host: str = "127.0.0.1", *, ws: Literal["lean", "asgi"] = "lean"
+) -> AsyncIterator[str]:
+    """Serve ``app`` (with its lifespan) on ``host``; yields ``host:port``.
+
+    ``ws="lean"`` serves the project sockets on Bandmate's lean connection (as
+    ``bandmate serve`` does), ``"asgi"`` on uvicorn's own WebSockets through ASGI.
+    """
     config = uvicorn.Config(
-        app, host=host, port=0, log_config=None, access_log=False, ws_ping_interval=None
+        app,
+        host=host,
+        port=0,
+        log_config=None,
+        access_log=False,
+        ws=lean_ws(PROJECT_SOCKETS) if ws == "lean" else "auto",
+        ws_ping_interval=None,
     )
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve())
@@ -79,8 +93,13 @@ def make_app(settings: Settings) -> FastAPI:  # noqa: F811 (the fixture's name)
     return app
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[Server]:  # noqa: F811
+@pytest.fixture(params=["lean", "asgi"])
+async def server(
+    settings: Settings,  # noqa: F811
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[Server]:
+    """The app served with the lean project sockets (as ``bandmate serve`` does) and
+    through uvicorn's own WebSockets (as any ASGI server would)."""
     app = make_app(settings)
-    async with serving(app) as host:
+    async with serving(app, ws=request.param) as host:
         yield Server(app, host)

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,7 +22,9 @@ from pycrdt import Doc, TransactionEvent, merge_updates
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from bandmate.server.app import PROJECT_SOCKETS
 from bandmate.server.security import SESSION_COOKIE
+from bandmate.server.wsconn import lean_ws
 from bandmate.sync.protocol import (
     Ack,
     AwarenessEntry,
@@ -231,14 +233,21 @@ class SyncPeer:
 
 
 @contextlib.asynccontextmanager
-async def serving(app: FastAPI, *, ws_max_size: int = 1 << 20) -> AsyncIterator[str]:
-    """Serve ``app`` (with its lifespan) on 127.0.0.1; yields ``host:port``."""
+async def serving(
+    app: FastAPI, *, ws_max_size: int = 1 << 20, ws: Literal["lean", "asgi"] = "lean"
+) -> AsyncIterator[str]:
+    """Serve ``app`` (with its lifespan) on 127.0.0.1; yields ``host:port``.
+
+    ``ws="lean"`` serves the project sockets on Bandmate's lean connection (as
+    ``bandmate serve`` does), ``"asgi"`` on uvicorn's own WebSockets through ASGI.
+    """
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
         log_config=None,
         access_log=False,
+        ws=lean_ws(PROJECT_SOCKETS) if ws == "lean" else "auto",
         ws_max_size=ws_max_size,
         ws_ping_interval=None,
     )

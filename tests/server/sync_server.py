@@ -14,8 +14,10 @@ import sys
 import uvicorn
 
 from bandmate.server import create_app, settings_from_env
+from bandmate.server.app import PROJECT_SOCKETS
 from bandmate.server.logs import configure_logging
 from bandmate.server.routes_sync import rooms_of
+from bandmate.server.wsconn import lean_ws
 
 
 def main(argv: list[str]) -> None:
@@ -32,6 +34,7 @@ def main(argv: list[str]) -> None:
         port=settings.port,
         log_config=None,
         access_log=False,
+        ws=lean_ws(PROJECT_SOCKETS),  # as ``bandmate serve`` runs it (with uvloop)
         ws_max_size=settings.max_body_bytes,
     )
     uvicorn.Server(config).run()

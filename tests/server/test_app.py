@@ -55,6 +55,22 @@ ENDPOINTS = {
     ("get", "/api/assist/kinds"),
     ("post", "/api/projects/{project_id}/suggestions"),
     ("post", "/api/projects/{project_id}/suggestions/insert"),
+    ("get", "/api/loops"),
+    ("post", "/api/loops/events"),
+    ("get", "/api/loops/recommended"),
+    ("get", "/api/loops/{loop_id}"),
+    ("get", "/api/loops/{loop_id}/audio"),
+    ("get", "/api/loops/{loop_id}/notes"),
+    ("post", "/api/projects/{project_id}/analyze"),
+    ("get", "/api/projects/{project_id}/loops"),
+    ("get", "/api/projects/{project_id}/loops/fit"),
+    ("get", "/api/projects/{project_id}/loops/uploads"),
+    ("post", "/api/projects/{project_id}/loops/uploads"),
+    ("put", "/api/projects/{project_id}/loops/uploads/parts/{token}/{index}"),
+    ("delete", "/api/projects/{project_id}/loops/uploads/{upload_id}"),
+    ("get", "/api/projects/{project_id}/loops/uploads/{upload_id}"),
+    ("get", "/api/projects/{project_id}/loops/uploads/{upload_id}/audio"),
+    ("post", "/api/projects/{project_id}/loops/uploads/{upload_id}/clip"),
 }
 
 

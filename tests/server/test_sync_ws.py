@@ -78,11 +78,13 @@ class Server:
         return peer
 
 
-@pytest.fixture
-async def server(settings: Settings) -> AsyncIterator[Server]:
+@pytest.fixture(params=["lean", "asgi"])
+async def server(settings: Settings, request: pytest.FixtureRequest) -> AsyncIterator[Server]:
+    """The app served with the lean project sockets (as ``bandmate serve`` does) and
+    through uvicorn's own WebSockets (as any ASGI server would)."""
     app = create_app(settings)
     rooms_of(app).limits = LIMITS
-    async with serving(app) as host:
+    async with serving(app, ws=request.param) as host:
         yield Server(app, host)
 
 

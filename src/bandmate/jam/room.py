@@ -1,12 +1,13 @@
 """A jam room: its players, transport and mode, and the relay of their note events.
 
-A room never writes to a socket: each player has an :class:`Outbox` that the
-connection's sender drains (``bandmate.server.routes_jam``), so a slow receiver never
-holds up the others. :meth:`JamRoom.receive` handles one text frame of one player,
-synchronously: clock pings are answered (the server's send time ``t2`` is stamped by
-the sender, as late as possible), note events are checked and relayed once-encoded to
-every other player, transport and mode changes are broadcast as new room state, and a
-take that ends is handed back to the caller to be written into the song.
+A room never writes to a socket: each player has an :class:`Outbox` that writes through
+the connection while it takes frames (or that the connection's sender drains, see
+``bandmate.server.routes_jam``), so a slow receiver never holds up the others.
+:meth:`JamRoom.receive` handles one text frame of one player, synchronously: clock pings
+are answered (the server's send time ``t2`` is stamped by the sender, as late as
+possible), note events are checked and relayed once-encoded to every other player,
+transport and mode changes are broadcast as new room state, and a take that ends is
+handed back to the caller to be written into the song.
 
 Every limit is per socket except ``max_players`` (per room). Errors are
 :class:`~bandmate.jam.errors.JamError`\\ s; the server maps them to close codes.
@@ -20,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from bandmate.jam.errors import (
     JamDeniedError,
@@ -144,8 +145,26 @@ class Pong:
     t1: float
 
 
+class Sink(Protocol):
+    """Where an outbox writes its frames straight away (a WebSocket connection)."""
+
+    @property
+    def writable(self) -> bool:
+        """Whether a frame written now goes out without piling up."""
+
+    def write(self, data: str) -> None:
+        """Send ``data`` as one text message."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Send the close (after every frame written before it)."""
+
+
 class Outbox:
-    """Text frames (and clock answers) waiting to be sent, then perhaps a close."""
+    """Text frames (and clock answers) waiting to be sent, then perhaps a close.
+
+    With a :class:`Sink` attached, frames are written through it as they come while it
+    takes them; what queues up meanwhile goes as one frame (a JSON array) when it drains.
+    """
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -153,6 +172,28 @@ class Outbox:
         self._size = 0
         self._close: Close | None = None
         self._ready = asyncio.Event()
+        self._sink: Sink | None = None
+        self._render: Callable[[Pong], str] | None = None
+
+    def attach(self, sink: Sink, *, render: Callable[[Pong], str]) -> None:
+        """Write through ``sink`` from now on, clock answers stamped by ``render`` as they
+        go (what is queued first); the sink calls :meth:`flush` whenever it drains."""
+        self._sink = sink
+        self._render = render
+        self.flush()
+
+    def flush(self) -> None:
+        """Write what is queued as one frame, then the close, if the sink takes them."""
+        sink, render = self._sink, self._render
+        if sink is None or render is None:
+            return
+        if self._frames and sink.writable:
+            frames = [i if isinstance(i, str) else render(i) for i in self._frames]
+            self._frames.clear()
+            self._size = 0
+            sink.write(frames[0] if len(frames) == 1 else f"[{','.join(frames)}]")
+        if not self._frames and self._close is not None:
+            sink.close(self._close.code, self._close.reason)
 
     @property
     def closing(self) -> Close | None:
@@ -162,6 +203,11 @@ class Outbox:
     def push(self, item: str | Pong) -> bool:
         """Queue ``item``; ``False`` when it would exceed the byte cap."""
         if self._close is not None:
+            return True
+        sink = self._sink
+        if sink is not None and not self._frames and sink.writable:
+            assert self._render is not None
+            sink.write(item if isinstance(item, str) else self._render(item))
             return True
         size = len(item) if isinstance(item, str) else 64
         if self._size + size > self.max_bytes:
@@ -177,6 +223,8 @@ class Outbox:
             self._frames.clear()
             self._size = 0
             self._close = Close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+            if self._sink is not None:
+                self._sink.close(self._close.code, self._close.reason)
             self._ready.set()
 
     async def next(self, *, max_bytes: int = 64 << 10) -> list[str | Pong] | Close:

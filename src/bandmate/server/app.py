@@ -14,7 +14,6 @@ song is :func:`bandmate.music.demo.demo_song` stored as a MIDI blob.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -42,6 +41,7 @@ from bandmate.server.logs import AccessLog, configure_logging
 from bandmate.server.security import Guard
 from bandmate.server.services import Studio, build_studio, studio_of
 from bandmate.server.settings import Settings
+from bandmate.server.wsconn import lean_ws, paths_pattern
 from bandmate.store.errors import UsernameTakenError
 from bandmate.store.migrate import upgrade
 from bandmate.store.records import Access
@@ -154,24 +154,26 @@ def create_app(settings: Settings, *, studio: Studio | None = None) -> FastAPI:
     return app
 
 
-_SYNC_SOCKET = re.compile(r"/api/projects/[^/]+/sync")
+PROJECT_SOCKETS = (routes_sync.SYNC_PATH, routes_jam.JAM_PATH)
+"""The WebSocket routes that do their own checks and run on the lean connection."""
 
 
 class SyncSocketsFirst:
-    """Hands sync WebSocket connections straight to the app's router.
+    """Hands the project WebSocket connections (sync and jam) straight to the app's router.
 
     Every middleware of the app passes WebSockets through untouched, yet each would keep a
     coroutine frame alive for as long as the connection lives; with thousands of idle
-    members per server those frames are a good part of what a connection costs. The sync
-    route checks the origin, the session and the membership itself (see
-    :mod:`bandmate.server.routes_sync`). Everything else goes through the whole app.
+    members per server those frames are a good part of what a connection costs. The
+    project sockets check the origin, the session and the membership themselves (see
+    :mod:`bandmate.server.sockets`). Everything else goes through the whole app.
     """
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
+        self._paths = paths_pattern(PROJECT_SOCKETS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket" and _SYNC_SOCKET.fullmatch(scope["path"]):
+        if scope["type"] == "websocket" and self._paths.match(scope["path"]):
             scope["app"] = self.app
             await self.app.router(scope, receive, send)
             return
@@ -194,6 +196,8 @@ def build_server(settings: Settings) -> uvicorn.Server:
         proxy_headers=True,
         server_header=False,
         ws_max_size=settings.max_body_bytes,
+        # The project sockets run on Bandmate's lean connection, any other on uvicorn's own.
+        ws=lean_ws(PROJECT_SOCKETS),
         # Song updates are small binary CRDT frames that barely compress; deflate would cost
         # CPU per frame and a compressor per connection (the Node y-websocket server has it off).
         ws_per_message_deflate=False,

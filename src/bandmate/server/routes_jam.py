@@ -52,7 +52,8 @@ from bandmate.jam.uploads import StemUploads
 from bandmate.server.routes_sync import rooms_of, seed_update
 from bandmate.server.schemas import ErrorOut
 from bandmate.server.services import Studio, StudioDep, UserDep, studio_of
-from bandmate.server.sockets import admit, close_quietly, serve_both
+from bandmate.server.sockets import admit, asgi_messages, close_quietly, serve_both
+from bandmate.server.wsconn import WsConnection, lean_connection
 from bandmate.store.errors import ConflictError, NotFoundError
 from bandmate.store.records import Project, Role
 from bandmate.store.stems import StemStore
@@ -61,6 +62,8 @@ from bandmate.sync.limits import CloseCode
 log = logging.getLogger(__name__)
 
 router = APIRouter(tags=["jam"])
+
+JAM_PATH = "/api/projects/{project_id}/jam"
 
 SPOOFED = 4409
 """A message that claims another player's id (the jam's one code besides the sync ones)."""
@@ -95,6 +98,8 @@ def install(app: FastAPI, studio: Studio) -> JamRooms:
     app.state.jam_writes = set()
     app.state.jam_uploads = StemUploads(studio.settings.data_dir / "jam-uploads")
     app.state.jam_finishing = set()
+    # A plain Starlette route, as the sync socket's (see routes_sync.install).
+    app.router.add_websocket_route(JAM_PATH, jam_socket, name="jam_socket")
     studio.events.on_member_removed(jams.remove_user)
 
     def on_role_changed(project_id: str, user_id: str, role: Role) -> None:
@@ -121,9 +126,9 @@ async def close_jams(app: FastAPI) -> None:
         await asyncio.gather(*writes, return_exceptions=True)
 
 
-@router.websocket("/api/projects/{project_id}/jam")
-async def jam_socket(websocket: WebSocket, project_id: str) -> None:
-    """One member's live connection to a project's jam room."""
+async def jam_socket(websocket: WebSocket) -> None:
+    """One member's live connection to a project's jam room (at :data:`JAM_PATH`)."""
+    project_id: str = websocket.path_params["project_id"]
     admitted = await admit(websocket, project_id)
     if admitted is None:
         return
@@ -166,11 +171,40 @@ def _ice_servers(studio: Studio, user_id: str) -> list[dict[str, object]]:
 
 
 async def _serve(websocket: WebSocket, room: JamRoom, player: Player, project: Project) -> None:
+    conn = lean_connection(websocket.scope)
+    if conn is not None:
+        await _serve_lean(conn, websocket.app, room, player, project)
+        return
+    receive = asgi_messages(websocket)
+
+    async def receiving() -> None:
+        while (message := await receive()) is not None:
+            if not _handle(websocket.app, room, player, project, message, room.clock()):
+                return
+
     await serve_both(
         _send(websocket, room, player),
-        _receive(websocket, room, player, project),
+        receiving(),
         lambda: player.outbox.closing is not None,
     )
+
+
+async def _serve_lean(
+    conn: WsConnection, app: FastAPI, room: JamRoom, player: Player, project: Project
+) -> None:
+    # Each frame is handled as it is read, in the transport's callback (the room's
+    # handling is synchronous): no task switch between a note arriving and its relay.
+    def on_message(message: bytes | str) -> None:
+        _handle(app, room, player, project, message, room.clock())
+
+    # Pongs are stamped as late as possible: t2 is the send time.
+    player.outbox.attach(conn, render=lambda pong: encode_pong(pong.ping, pong.t1, room.clock()))
+    conn.attach(player.outbox)
+    conn.on_message = on_message
+    # Frames read before the callback was set wait in the connection; then receive()
+    # returns None once the connection closes.
+    while (message := await conn.receive()) is not None:
+        on_message(message)
 
 
 async def _send(websocket: WebSocket, room: JamRoom, player: Player) -> None:
@@ -187,29 +221,32 @@ async def _send(websocket: WebSocket, room: JamRoom, player: Player) -> None:
             await websocket.send_text(frames[0] if len(frames) == 1 else f"[{','.join(frames)}]")
 
 
-async def _receive(websocket: WebSocket, room: JamRoom, player: Player, project: Project) -> None:
-    while True:
-        message = await websocket.receive()
-        received_ms = room.clock()
-        if message["type"] == "websocket.disconnect":
-            return
-        text = message.get("text")
-        if text is None:
-            player.outbox.close(CloseCode.UNSUPPORTED_DATA, "frames must be JSON text, not binary")
-            return
-        try:
-            takes = room.receive(player, text, received_ms=received_ms)
-        except TakeError as exc:
-            player.send(encode({"t": "notice", "message": str(exc)}))
-            continue
-        except Exception as exc:
-            code, reason = close_of(exc)
-            if code == CloseCode.INTERNAL:
-                log.exception("jam message failed", extra={"project_id": room.project_id})
-            player.outbox.close(code, reason)
-            return
-        for take in takes:
-            _write_later(websocket.app, room, project, take)
+def _handle(
+    app: FastAPI,
+    room: JamRoom,
+    player: Player,
+    project: Project,
+    message: bytes | str,
+    received_ms: float,
+) -> bool:
+    """Handle one frame of ``player``'s; ``False`` once its connection is being closed."""
+    if not isinstance(message, str):
+        player.outbox.close(CloseCode.UNSUPPORTED_DATA, "frames must be JSON text, not binary")
+        return False
+    try:
+        takes = room.receive(player, message, received_ms=received_ms)
+    except TakeError as exc:
+        player.send(encode({"t": "notice", "message": str(exc)}))
+        return True
+    except Exception as exc:
+        code, reason = close_of(exc)
+        if code == CloseCode.INTERNAL:
+            log.exception("jam message failed", extra={"project_id": room.project_id})
+        player.outbox.close(code, reason)
+        return False
+    for take in takes:
+        _write_later(app, room, project, take)
+    return player.outbox.closing is None
 
 
 def _write_later(app: FastAPI, room: JamRoom, project: Project, take: Take) -> None:

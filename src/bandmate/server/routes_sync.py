@@ -14,7 +14,10 @@ Then the server sends sync step 1 and the presences of the room. A connection op
 A y-websocket provider connects with ``new WebsocketProvider(`${origin}/api/projects/${id}`,
 'sync', doc, {params: {ack: '1'}})`` (without ``params``: a stock client, no acks).
 
-Every error on an open connection closes it, mapped to a code in one place
+Served by ``bandmate serve``, the socket runs on the lean connection of
+:mod:`bandmate.server.wsconn` (frames straight to and from the transport); under any other
+ASGI server, on Starlette's WebSocket with a sender task. Every error on an open
+connection closes it, mapped to a code in one place
 (:data:`CLOSE_CODES`): a malformed frame 4400, an oversized one 1009, a flood 4429, a text
 frame 1003, a viewer's edit 4403 (after y-protocols' permission-denied message), a failed
 database 1011, a receiver too far behind 1013. A member who is removed is closed with 4403
@@ -29,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
 
@@ -41,7 +45,8 @@ from bandmate.errors import BandmateError
 from bandmate.formats.midi import read_midi
 from bandmate.music.song import Song
 from bandmate.server.services import Studio, studio_of
-from bandmate.server.sockets import admit, close_quietly, serve_both
+from bandmate.server.sockets import admit, asgi_messages, close_quietly, serve_both
+from bandmate.server.wsconn import WsConnection, lean_connection
 from bandmate.store.errors import NotFoundError
 from bandmate.store.records import Project, Role
 from bandmate.sync.document import song_to_doc
@@ -164,11 +169,23 @@ async def sync_socket(websocket: WebSocket) -> None:
 
 
 async def _serve(websocket: WebSocket, room: Room, member: Member) -> None:
+    conn = lean_connection(websocket.scope)
+    if conn is not None:
+        await _serve_lean(conn, room, member)
+        return
     await serve_both(
         _send(websocket, member),
-        _receive(websocket, room, member),
+        _receive(asgi_messages(websocket), room, member),
         lambda: member.outbox.closing is not None,
     )
+
+
+async def _serve_lean(conn: WsConnection, room: Room, member: Member) -> None:
+    # Frames go to the transport as they are queued (what it cannot take waits in the
+    # outbox until it drains); frames are read in this task, one update at a time.
+    member.outbox.attach(conn)
+    conn.attach(member.outbox)
+    await _receive(conn.receive, room, member)
 
 
 async def _send(websocket: WebSocket, member: Member) -> None:
@@ -181,13 +198,14 @@ async def _send(websocket: WebSocket, member: Member) -> None:
             await websocket.send_bytes(item)
 
 
-async def _receive(websocket: WebSocket, room: Room, member: Member) -> None:
+async def _receive(
+    receive: Callable[[], Awaitable[bytes | str | None]], room: Room, member: Member
+) -> None:
     while True:
-        message = await websocket.receive()
-        if message["type"] == "websocket.disconnect":
-            return
-        data = message.get("bytes")
+        data = await receive()
         if data is None:
+            return
+        if isinstance(data, str):
             member.close(CloseCode.UNSUPPORTED_DATA, "frames must be binary, not text")
             return
         try:

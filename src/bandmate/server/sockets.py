@@ -3,16 +3,17 @@
 Both endpoints admit a connection the same way (:func:`admit`): ``Origin`` (or
 ``Referer``) is this server's or an allowed one, else the handshake is refused with HTTP
 403 before it is accepted; the session cookie names a user, else close 4401; the user is
-a member of the project, else close 4404 (as for a missing project). Then each runs a
-sender draining the connection's outbox and a receiver reading its frames
-(:func:`serve_both`).
+a member of the project, else close 4404 (as for a missing project). Then, served by
+``bandmate serve``, each speaks to its lean connection (:mod:`bandmate.server.wsconn`);
+under another ASGI server it runs a sender draining the connection's outbox and a
+receiver reading its frames (:func:`serve_both`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -51,6 +52,22 @@ async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
     """Close with ``code``, the reason cut to fit a close frame; nothing if already gone."""
     with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # already gone
         await websocket.close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+
+
+def asgi_messages(websocket: WebSocket) -> Callable[[], Awaitable[bytes | str | None]]:
+    """Reads ``websocket``'s next message: its bytes or text, ``None`` once it is gone."""
+
+    async def receive() -> bytes | str | None:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return None
+        data: bytes | None = message.get("bytes")
+        if data is not None:
+            return data
+        text: str | None = message.get("text")
+        return "" if text is None else text
+
+    return receive
 
 
 async def serve_both(

@@ -35,6 +35,7 @@ from sqlalchemy import (
     bindparam,
     case,
     delete,
+    event,
     insert,
     select,
     update,
@@ -250,14 +251,15 @@ class _SqliteAppender:
     result or error is handed back to the event loop once, after the commit. Values are
     bound through the columns' own SQLAlchemy bind processors, so rows read back through
     the ORM exactly as if SQLAlchemy had written them. The thread starts with the first
-    job and ends after :data:`_WRITER_IDLE_S` idle seconds, closing its connection.
+    job and ends after :data:`_WRITER_IDLE_S` idle seconds, closing its connection, or
+    once :meth:`close` asks it to (the log's ``Database`` closing).
     """
 
     def __init__(self, path: str, dialect: Any) -> None:
         self._path = path
-        self._jobs: queue.SimpleQueue[_Job] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()  # None: stop
         self._lock = threading.Lock()
-        self._running = False
+        self._thread: threading.Thread | None = None
         updates = cast(Table, UpdateRow.__table__)
         self._bind_time = _bind(updates.c.created_at, dialect)
         self._bind_data = _bind(updates.c.update, dialect)
@@ -274,10 +276,25 @@ class _SqliteAppender:
         future: asyncio.Future[Any] = loop.create_future()
         with self._lock:
             self._jobs.put((write, loop, future))
-            if not self._running:
-                self._running = True
-                threading.Thread(target=self._run, name="bandmate-sqlite-log", daemon=True).start()
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._jobs,), name="bandmate-sqlite-log", daemon=True
+                )
+                self._thread.start()
         return future
+
+    def close(self, *, wait_s: float = 5.0) -> None:
+        """End the writer thread after the jobs already queued, and wait up to ``wait_s``
+        for it to close its connection. A later job starts a new thread."""
+        with self._lock:
+            thread = self._thread
+            if thread is None:
+                return
+            self._jobs.put(None)  # after the jobs queued; later ones go to a new queue
+            self._jobs = queue.SimpleQueue()
+            self._thread = None
+        if thread is not threading.current_thread():
+            thread.join(wait_s)
 
     def append(
         self, items: Sequence[tuple[str, bytes, str | None]], now: datetime
@@ -306,18 +323,21 @@ class _SqliteAppender:
             conn.execute(pragma)
         return conn
 
-    def _run(self) -> None:
+    def _run(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
         conn: sqlite3.Connection | None = None
         try:
             while True:
                 try:
-                    write, loop, future = self._jobs.get(timeout=_WRITER_IDLE_S)
+                    job = jobs.get(timeout=_WRITER_IDLE_S)
                 except queue.Empty:
                     with self._lock:
-                        if self._jobs.empty():
-                            self._running = False
+                        if jobs.empty() and self._jobs is jobs:
+                            self._thread = None
                             return
                     continue
+                if job is None:  # closed: a later job has a thread of its own
+                    return
+                write, loop, future = job
                 result: Any = None
                 error: BaseException | None = None
                 try:
@@ -438,7 +458,9 @@ class SqlUpdateLog:
         file = path not in ("", ":memory:") and not path.startswith("file:")
         self._appender: _SqliteAppender | None = None
         if database.backend == "sqlite" and file and not database.url.query:
-            self._appender = _SqliteAppender(path, database.engine.dialect)
+            self._appender = appender = _SqliteAppender(path, database.engine.dialect)
+            # The writer thread's connection closes with the database's.
+            event.listen(database.engine.sync_engine, "engine_disposed", lambda _: appender.close())
 
     async def append(self, project_id: str, data: bytes, *, author_id: str | None) -> Update:
         return (await self.append_many([(project_id, data, author_id)]))[0]

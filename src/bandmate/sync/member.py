@@ -1,9 +1,11 @@
 """One connection's side of a room: who it is, what it may do, and what waits to be sent.
 
-The room never writes to a socket. It puts frames in the member's :class:`Outbox`, and
-the connection's sender (``bandmate.server.routes_sync``) drains it, so one slow
-receiver never holds up a broadcast. An outbox that grows past its byte cap closes its
-connection (1013): the client reconnects and catches up with a sync step instead.
+The room never writes to a socket. It puts frames in the member's :class:`Outbox`: an
+outbox with a :class:`Sink` attached (the server's lean connection) writes each frame
+through it at once while the sink takes them and queues the rest until the sink drains;
+without one, the connection's sender (``bandmate.server.routes_sync``) drains it. Either
+way one slow receiver never holds up a broadcast. An outbox that grows past its byte cap
+closes its connection (1013): the client reconnects and catches up with a sync step instead.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 from collections import deque
 from dataclasses import dataclass
+from typing import Protocol
 
 from bandmate.sync.limits import CloseCode, FloodGate, SyncLimits
 from bandmate.sync.protocol import Ack, Message, PermissionDenied, encode_message
@@ -24,6 +27,20 @@ class Close:
     reason: str
 
 
+class Sink(Protocol):
+    """Where an outbox writes its frames straight away (a WebSocket connection)."""
+
+    @property
+    def writable(self) -> bool:
+        """Whether a frame written now goes out without piling up."""
+
+    def write(self, data: bytes) -> None:
+        """Send ``data`` as one binary message."""
+
+    def close(self, code: int, reason: str) -> None:
+        """Send the close (after every frame written before it)."""
+
+
 class Outbox:
     """Frames waiting to be sent, at most ``max_bytes`` of them, then perhaps a close.
 
@@ -32,7 +49,7 @@ class Outbox:
     future made for the wait.
     """
 
-    __slots__ = ("_close", "_frames", "_size", "_waiter", "max_bytes")
+    __slots__ = ("_close", "_frames", "_sink", "_size", "_waiter", "max_bytes")
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
@@ -40,6 +57,28 @@ class Outbox:
         self._size = 0
         self._close: Close | None = None
         self._waiter: asyncio.Future[None] | None = None
+        self._sink: Sink | None = None
+
+    def attach(self, sink: Sink) -> None:
+        """Write through ``sink`` from now on (what is queued first): :meth:`next` is then
+        not used, and the sink calls :meth:`flush` whenever it drains."""
+        self._sink = sink
+        self.flush()
+
+    def flush(self) -> None:
+        """Write queued frames, then the close once they went, while the sink takes them."""
+        sink = self._sink
+        if sink is None:
+            return
+        frames = self._frames
+        while frames and sink.writable:
+            data = frames.popleft()
+            self._size -= len(data)
+            sink.write(data)
+        if not frames:
+            self._frames = None
+            if self._close is not None:
+                sink.close(self._close.code, self._close.reason)
 
     @property
     def closing(self) -> Close | None:
@@ -52,6 +91,10 @@ class Outbox:
         Frames pushed after :meth:`close` are dropped (and count as queued).
         """
         if self._close is not None:
+            return True
+        sink = self._sink
+        if sink is not None and self._frames is None and sink.writable:
+            sink.write(data)
             return True
         if self._size + len(data) > self.max_bytes:
             return False
@@ -70,6 +113,14 @@ class Outbox:
         self._size = 0 if last is None else len(last)
         # A close frame's reason holds at most 123 bytes of UTF-8.
         self._close = Close(code, reason.encode()[:123].decode("utf-8", "ignore"))
+        if self._sink is not None:
+            # The frames dropped were never going to reach a receiver this far behind; the
+            # last frame and the close go now, and the sink gives up on them in time.
+            frames, self._frames, self._size = self._frames, None, 0
+            for frame in frames or ():
+                self._sink.write(frame)
+            self._sink.close(self._close.code, self._close.reason)
+            return
         self._wake()
 
     def _wake(self) -> None:

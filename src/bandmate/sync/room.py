@@ -57,9 +57,9 @@ log = logging.getLogger(__name__)
 Seed = Callable[[], Awaitable[bytes | None]]
 """Makes the first update of a project whose log is empty (``None``: start empty)."""
 
-Append = Callable[[str, bytes, str | None], Awaitable[Any]]
-"""Stores ``(project_id, data, author_id)`` as the project's next update and commits it,
-returning the logged update (``bandmate.sync.rooms.BatchWriter.append`` is one)."""
+Append = Callable[[str, bytes, str | None], asyncio.Future[Any]]
+"""Submits ``(project_id, data, author_id)`` as the project's next update: a future of the
+logged update, done once committed (``bandmate.sync.rooms.BatchWriter.submit`` is one)."""
 
 
 class LoggedUpdate(Protocol):
@@ -178,8 +178,10 @@ class Room:
         self._presence: dict[int, tuple[AwarenessEntry, Member]] = {}
         self._write_lock = asyncio.Lock()
 
-    async def _append_alone(self, project_id: str, data: bytes, author_id: str | None) -> Any:
-        return await self._log.append(project_id, data, author_id=author_id)
+    def _append_alone(
+        self, project_id: str, data: bytes, author_id: str | None
+    ) -> asyncio.Future[Any]:
+        return asyncio.ensure_future(self._log.append(project_id, data, author_id=author_id))
 
     @classmethod
     async def load(
@@ -273,10 +275,7 @@ class Room:
                 member.send(SyncStep2(encode_diff(self.doc, state_vector)))
             case SyncStep2(update) | SyncUpdate(update):
                 member.updates_received += 1
-                index = member.updates_received
-                # Shielded: once an update is committed it must reach the document even
-                # if this connection is being torn down.
-                await asyncio.shield(self._write(member, index, update))
+                await self._write(member, member.updates_received, update)
             case AwarenessUpdate(update):
                 if len(data) > self._limits.max_awareness_bytes:
                     raise MessageTooLargeError(
@@ -316,11 +315,26 @@ class Room:
                 self._rebuild_shadow()
                 self._hold(member, update)
                 return
-            try:
-                entry = await self._append(self.project_id, update, member.user_id)
-            except BaseException:
-                self._rebuild_shadow()
-                raise
+            cancelled = False
+            committing = self._append(self.project_id, update, member.user_id)
+            while True:
+                try:
+                    entry = await asyncio.shield(committing)
+                    break
+                except asyncio.CancelledError:
+                    # The connection is being torn down while its update commits: once
+                    # committed it must still reach the document, so finish first.
+                    cancelled = True
+                    if not committing.done():
+                        continue
+                    if committing.cancelled() or committing.exception() is not None:
+                        self._rebuild_shadow()
+                        raise
+                    entry = committing.result()
+                    break
+                except BaseException:
+                    self._rebuild_shadow()
+                    raise
             try:
                 apply_update(self.doc, update)
             except DocumentError:  # cannot happen: the shadow held the same state
@@ -331,6 +345,8 @@ class Room:
             self._since_snapshot += 1
             self._broadcast(SyncUpdate(update), skip=member)
             member.ack(index, entry.seq)
+            if cancelled:
+                raise asyncio.CancelledError
             if self._since_snapshot >= self._limits.compact_every:
                 await self._snapshot()
 

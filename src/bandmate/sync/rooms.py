@@ -75,11 +75,16 @@ class BatchWriter:
         Raises:
             Exception: The update log failed (the update was not stored).
         """
+        return await self.submit(project_id, data, author_id)
+
+    def submit(self, project_id: str, data: bytes, author_id: str | None) -> asyncio.Future[Any]:
+        """Queue ``data`` as the project's next update: a future of it, done once committed
+        (or failed). Cancelling the future does not withdraw the update."""
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._queue.append((project_id, data, author_id, future))
         if self._worker is None or self._worker.done():
             self._worker = asyncio.create_task(self._drain())
-        return await future
+        return future
 
     async def _drain(self) -> None:
         while self._queue:
@@ -159,7 +164,7 @@ class Rooms:
             room = self._rooms.get(project_id)
             if room is None:
                 room = await Room.load(
-                    project_id, self.log, limits=self.limits, seed=seed, append=self.writer.append
+                    project_id, self.log, limits=self.limits, seed=seed, append=self.writer.submit
                 )
                 self._rooms[project_id] = room
             room.add(member)
