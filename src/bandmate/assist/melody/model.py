@@ -17,13 +17,15 @@ from __future__ import annotations
 import pickle
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
 from bandmate.assist.errors import AssistError
 from bandmate.assist.melody.tokens import CHORD_FEATURES, POSITIONS
+
+ModuleT = TypeVar("ModuleT", bound=nn.Module)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,8 +116,9 @@ def save_melody(path: Path, model: MelodyGRU, meta: dict[str, Any]) -> None:
     torch.save(payload, path)
 
 
-def round_to_half(model: MelodyGRU) -> MelodyGRU:
-    """The model with its weights rounded through float16, as a saved checkpoint has them."""
+def round_to_half(model: ModuleT) -> ModuleT:
+    """The model with its weights rounded through float16, as a saved checkpoint has them
+    (any of the bandmate's models: their checkpoints all store float16)."""
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(p.to(torch.float16).to(torch.float32))

@@ -79,14 +79,6 @@ def save_voices(path: Path, model: VoicesGRU, meta: dict[str, Any]) -> None:
     torch.save({"config": asdict(model.config), "meta": meta, "model": state}, path)
 
 
-def round_to_half(model: VoicesGRU) -> VoicesGRU:
-    """The model with its weights rounded through float16, as the checkpoint has them."""
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(p.to(torch.float16).to(torch.float32))
-    return model
-
-
 def load_voices(path: Path | Any) -> tuple[VoicesGRU, dict[str, Any]]:
     """Read a checkpoint written by :func:`save_voices` (eval mode, float32).
 

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch.nn import functional as F  # noqa: N812 (the PyTorch convention)
 
+from bandmate.assist.melody.model import round_to_half
 from bandmate.assist.voices.baseline import IntervalMarkov
 from bandmate.assist.voices.data import (
     IGNORE,
@@ -40,7 +41,7 @@ from bandmate.assist.voices.generate import (
     VoicesModels,
     sample_voice,
 )
-from bandmate.assist.voices.model import VoicesConfig, VoicesGRU, round_to_half, save_voices
+from bandmate.assist.voices.model import VoicesConfig, VoicesGRU, save_voices
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 CONSONANT = (0, 3, 4, 7, 8, 9)
