@@ -1,4 +1,5 @@
-"""What the network benchmarks share: /proc readings, file limits, ports, core pinning.
+"""What the network benchmarks share: /proc readings, file limits, ports, core pinning, our
+server's projects and settings, and a server under test as a child process.
 
 Imported as ``_procs`` by the benchmarks in this folder (run as scripts, this folder is
 first on their path).
@@ -9,9 +10,16 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import signal
 import socket
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_SECRET = "bench-secret-" + "x" * 40
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -53,3 +61,103 @@ def pinner(core: int | None) -> Callable[[], None]:
         raise_nofile()
 
     return pin
+
+
+async def prepare_projects(
+    settings: Any, rooms: int, members: int, name: str
+) -> tuple[list[str], list[str]]:
+    """Create ``members`` users and ``rooms`` projects (``name`` and a number) they all belong
+    to (editors). Returns the project ids and the session token of each member slot."""
+    from bandmate.server.services import build_studio
+    from bandmate.store.migrate import upgrade
+
+    studio = build_studio(settings)
+    try:
+        await upgrade(studio.database)
+        users = [
+            await studio.accounts.sign_up(f"bench{i}", "correct horse battery")
+            for i in range(members)
+        ]
+        owner = users[0][0]
+        projects = []
+        for r in range(rooms):
+            project = (await studio.projects.create(owner, f"{name} {r}")).project
+            if members > 1:
+                _, invite = await studio.projects.invite(
+                    owner, project.id, "editor", max_uses=members - 1
+                )
+                for user, _ in users[1:]:
+                    await studio.projects.accept(user, invite)
+            projects.append(project.id)
+        return projects, [token for _, token in users]
+    finally:
+        await studio.close()
+
+
+def ours_settings(
+    data: Path, port: int, database_url: str | None = None
+) -> tuple[Any, dict[str, str]]:
+    """Settings for our server under test (cheap password hashing, no demo) and the
+    ``BANDMATE_*`` environment that gives its child process the same."""
+    from bandmate.auth.credentials import HashCost
+    from bandmate.server import Settings
+    from bandmate.store.engine import sqlite_url
+
+    url = database_url or sqlite_url(data / "bandmate.db")
+    settings = Settings(
+        data_dir=data,
+        database_url=url,
+        secret=BENCH_SECRET,
+        password_cost=HashCost(time_cost=1, memory_kib=1024, parallelism=1),
+        seed_demo=False,
+    )
+    env = {
+        "BANDMATE_DATA_DIR": str(data),
+        "BANDMATE_DATABASE_URL": url,
+        "BANDMATE_SECRET": BENCH_SECRET,
+        "BANDMATE_PORT": str(port),
+        "BANDMATE_HOST": "127.0.0.1",
+        "BANDMATE_LOG_LEVEL": "WARNING",
+    }
+    return settings, env
+
+
+class ChildServer:
+    """A server under test in a child process pinned to a core, logging to a file."""
+
+    def __init__(self, kind: str, workdir: Path, core: int | None) -> None:
+        self.kind, self.workdir, self.core = kind, workdir, core
+        self.port = free_port()
+        self.process: subprocess.Popen[bytes] | None = None
+        self.rooms: list[str] = []
+        self.tokens: list[str] = []
+        self.log = workdir / f"{kind}.log"
+
+    def launch(self, cmd: list[str], env: dict[str, str]) -> None:
+        """Start ``cmd`` and wait (up to a minute) until it accepts connections on the port."""
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                cmd, env=env, cwd=ROOT, stdout=log, stderr=log, preexec_fn=pinner(self.core)
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.kind} server exited: {self.log.read_text()[-2000:]}")
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection(("127.0.0.1", self.port), timeout=1),
+            ):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.kind} server did not start")
+            time.sleep(0.1)
+        time.sleep(0.5)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)

@@ -34,8 +34,6 @@ import json
 import os
 import re
 import resource
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -44,7 +42,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _procs import cpu_seconds, free_port, pinner, raise_nofile
+from _procs import ChildServer, cpu_seconds, ours_settings, pinner, prepare_projects, raise_nofile
 
 ROOT = Path(__file__).resolve().parent.parent
 SEQ_RE = re.compile(r'"n":\s*(\d+)')
@@ -110,44 +108,11 @@ def serve_bare(port: int) -> None:
     asyncio.run(main())
 
 
-async def prepare_ours(settings: Any, rooms: int, players: int) -> tuple[list[str], list[str]]:
-    """``players`` users and ``rooms`` projects they all belong to (editors)."""
-    from bandmate.server.services import build_studio
-    from bandmate.store.migrate import upgrade
-
-    studio = build_studio(settings)
-    try:
-        await upgrade(studio.database)
-        users = [
-            await studio.accounts.sign_up(f"bench{i}", "correct horse battery")
-            for i in range(players)
-        ]
-        owner = users[0][0]
-        projects = []
-        for r in range(rooms):
-            project = (await studio.projects.create(owner, f"Jam {r}")).project
-            if players > 1:
-                _, invite = await studio.projects.invite(
-                    owner, project.id, "editor", max_uses=players - 1
-                )
-                for user, _ in users[1:]:
-                    await studio.projects.accept(user, invite)
-            projects.append(project.id)
-        return projects, [token for _, token in users]
-    finally:
-        await studio.close()
-
-
-class Server:
+class Server(ChildServer):
     """One relay under test, as a child process."""
 
     def __init__(self, kind: str, workdir: Path, args: argparse.Namespace) -> None:
-        self.kind, self.workdir, self.args = kind, workdir, args
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.rooms: list[str] = []
-        self.tokens: list[str] = []
-        self.log = workdir / f"{kind}.log"
+        super().__init__(kind, workdir, args.server_core)
 
     def url(self, room: str) -> str:
         if self.kind == "ours":
@@ -158,64 +123,15 @@ class Server:
         env = {**os.environ}
         script = str(Path(__file__).resolve())
         if self.kind == "ours":
-            from bandmate.auth.credentials import HashCost
-            from bandmate.server import Settings
-            from bandmate.store.engine import sqlite_url
-
-            data = self.workdir / f"data-{self.port}"
-            secret = "bench-secret-" + "x" * 40
-            settings = Settings(
-                data_dir=data,
-                database_url=sqlite_url(data / "bandmate.db"),
-                secret=secret,
-                password_cost=HashCost(time_cost=1, memory_kib=1024, parallelism=1),
-                seed_demo=False,
-            )
-            self.rooms, self.tokens = asyncio.run(prepare_ours(settings, rooms, players))
-            env.update(
-                BANDMATE_DATA_DIR=str(data),
-                BANDMATE_DATABASE_URL=settings.database_url,
-                BANDMATE_SECRET=secret,
-                BANDMATE_PORT=str(self.port),
-                BANDMATE_HOST="127.0.0.1",
-                BANDMATE_LOG_LEVEL="WARNING",
-            )
+            settings, ours_env = ours_settings(self.workdir / f"data-{self.port}", self.port)
+            self.rooms, self.tokens = asyncio.run(prepare_projects(settings, rooms, players, "Jam"))
+            env.update(ours_env)
             cmd = [sys.executable, script, "--serve-ours"]
         else:
             self.rooms = [f"room-{r}" for r in range(rooms)]
             self.tokens = [""] * players
             cmd = [sys.executable, script, "--serve-bare", str(self.port)]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                cmd,
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=log,
-                preexec_fn=pinner(self.args.server_core),
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited: {self.log.read_text()[-2000:]}")
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1),
-            ):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.kind} server did not start")
-            time.sleep(0.1)
-        time.sleep(0.5)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.launch(cmd, env)
 
 
 # --------------------------------------------------------------------------- load generator

@@ -45,7 +45,6 @@ import os
 import re
 import resource
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -54,7 +53,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _procs import cpu_seconds, free_port, pinner, raise_nofile, rss_bytes
+from _procs import (
+    ChildServer,
+    cpu_seconds,
+    ours_settings,
+    pinner,
+    prepare_projects,
+    raise_nofile,
+    rss_bytes,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SERVER = ROOT / "bench/peers/node_modules/@y/websocket-server/src/server.js"
@@ -112,46 +119,12 @@ def serve_ours() -> None:
         runner.run(serve())
 
 
-async def prepare_ours(settings: Any, rooms: int, members: int) -> tuple[list[str], list[str]]:
-    """Create ``members`` users and ``rooms`` projects they all belong to.
-
-    Returns the project ids and the session token of each member slot.
-    """
-    from bandmate.server.services import build_studio
-    from bandmate.store.migrate import upgrade
-
-    studio = build_studio(settings)
-    try:
-        await upgrade(studio.database)
-        users = []
-        for i in range(members):
-            users.append(await studio.accounts.sign_up(f"bench{i}", "correct horse battery"))
-        owner = users[0][0]
-        projects = []
-        for r in range(rooms):
-            project = (await studio.projects.create(owner, f"Room {r}")).project
-            if members > 1:
-                _, invite = await studio.projects.invite(
-                    owner, project.id, "editor", max_uses=members - 1
-                )
-                for user, _ in users[1:]:
-                    await studio.projects.accept(user, invite)
-            projects.append(project.id)
-        return projects, [token for _, token in users]
-    finally:
-        await studio.close()
-
-
-class Server:
+class Server(ChildServer):
     """One server under test, as a child process."""
 
     def __init__(self, kind: str, workdir: Path, args: argparse.Namespace) -> None:
-        self.kind, self.workdir, self.args = kind, workdir, args
-        self.port = free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self.rooms: list[str] = []
-        self.tokens: list[str] = []
-        self.log = workdir / f"{kind}.log"
+        super().__init__(kind, workdir, args.server_core)
+        self.args = args
 
     def url(self, room: str) -> str:
         if self.kind == "ours":
@@ -161,73 +134,25 @@ class Server:
     def start(self, rooms: int, members: int) -> None:
         env = {**os.environ}
         if self.kind == "ours":
-            from bandmate.auth.credentials import HashCost
-            from bandmate.server import Settings
-            from bandmate.store.engine import sqlite_url
-
             data = self.workdir / f"data-{self.port}"
-            url = self.args.database_url or sqlite_url(data / "bandmate.db")
-            secret = "bench-secret-" + "x" * 40
-            settings = Settings(
-                data_dir=data,
-                database_url=url,
-                secret=secret,
-                password_cost=HashCost(time_cost=1, memory_kib=1024, parallelism=1),
-                seed_demo=False,
-            )
+            settings, ours_env = ours_settings(data, self.port, self.args.database_url)
             t = time.perf_counter()
-            self.rooms, self.tokens = asyncio.run(prepare_ours(settings, rooms, members))
+            self.rooms, self.tokens = asyncio.run(
+                prepare_projects(settings, rooms, members, "Room")
+            )
             print(
                 f"  prepared {rooms} projects x {members} members in "
                 f"{time.perf_counter() - t:.1f} s",
                 flush=True,
             )
-            env.update(
-                BANDMATE_DATA_DIR=str(data),
-                BANDMATE_DATABASE_URL=url,
-                BANDMATE_SECRET=secret,
-                BANDMATE_PORT=str(self.port),
-                BANDMATE_HOST="127.0.0.1",
-                BANDMATE_LOG_LEVEL="WARNING",
-                BANDMATE_ALLOWED_ORIGINS=ORIGIN,
-            )
+            env.update(ours_env, BANDMATE_ALLOWED_ORIGINS=ORIGIN)
             cmd = [sys.executable, str(Path(__file__).resolve()), "--serve-ours"]
         else:
             self.rooms = [f"room-{r}" for r in range(rooms)]
             self.tokens = [""] * members
             env.update(HOST="127.0.0.1", PORT=str(self.port))
             cmd = ["node", str(NODE_SERVER)]
-        with self.log.open("ab") as log:
-            self.process = subprocess.Popen(
-                cmd,
-                env=env,
-                cwd=ROOT,
-                stdout=log,
-                stderr=log,
-                preexec_fn=pinner(self.args.server_core),
-            )
-        deadline = time.monotonic() + 60
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"{self.kind} server exited: {self.log.read_text()[-2000:]}")
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection(("127.0.0.1", self.port), timeout=1),
-            ):
-                break
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{self.kind} server did not start")
-            time.sleep(0.1)
-        time.sleep(0.5)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
+        self.launch(cmd, env)
 
 
 # --------------------------------------------------------------------------- load generator

@@ -334,39 +334,34 @@ def _song_summary(song: Song) -> tuple[str, dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _memory_cap(limit: int) -> Iterator[None]:
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+def _soft_limit(kind: int, limit: int) -> Iterator[None]:
+    """Lower the soft resource limit ``kind`` to ``limit`` (never above the hard one) for the
+    work inside, then put it back; nothing when it is already as tight."""
+    soft, hard = resource.getrlimit(kind)
     capped = limit if hard == resource.RLIM_INFINITY else min(limit, hard)
     if soft != resource.RLIM_INFINITY and soft <= capped:
         yield  # already capped at least as tightly
         return
-    resource.setrlimit(resource.RLIMIT_AS, (capped, hard))
+    resource.setrlimit(kind, (capped, hard))
     try:
         yield
     finally:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+        resource.setrlimit(kind, (soft, hard))
 
 
-@contextlib.contextmanager
-def cpu_cap(seconds: int) -> Iterator[None]:
+def _memory_cap(limit: int) -> contextlib.AbstractContextManager[None]:
+    """Cap this process's address space at ``limit`` bytes for the work inside."""
+    return _soft_limit(resource.RLIMIT_AS, limit)
+
+
+def cpu_cap(seconds: int) -> contextlib.AbstractContextManager[None]:
     """Let the work inside use at most ``seconds`` more CPU seconds of this process.
 
     Past them the kernel sends SIGXCPU, which ends the process: the job pool reports the
     job as out of CPU time and starts a new worker. The limit is lifted again on the way out.
     """
-    soft, hard = resource.getrlimit(resource.RLIMIT_CPU)
     usage = resource.getrusage(resource.RUSAGE_SELF)
-    limit = math.ceil(usage.ru_utime + usage.ru_stime) + seconds
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    if soft != resource.RLIM_INFINITY and soft <= limit:
-        yield  # already capped at least as tightly
-        return
-    resource.setrlimit(resource.RLIMIT_CPU, (limit, hard))
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_CPU, (soft, hard))
+    return _soft_limit(resource.RLIMIT_CPU, math.ceil(usage.ru_utime + usage.ru_stime) + seconds)
 
 
 def _audio_summary(path: str) -> tuple[str, dict[str, Any]]:

@@ -101,26 +101,26 @@ def descriptors_from_audio(
     """
     # Silence has key confidence 0: no key rather than a guess.
     key = _parse(analysis.key.name) if analysis.key.confidence > min_confidence else None
-    bpm = analysis.bpm if MIN_BPM <= analysis.bpm <= MAX_BPM else None
-    return Descriptors(
-        key=key,
-        bpm=bpm,
-        valence=_clip(analysis.mood.valence),
-        arousal=_clip(analysis.mood.arousal),
-        styles=styles,
-    )
+    return _descriptors(key, analysis.bpm, analysis.mood.valence, analysis.mood.arousal, styles)
 
 
 def descriptors_from_song(analysis: SongAnalysis, *, styles: tuple[str, ...] = ()) -> Descriptors:
     """Descriptors of an analyzed symbolic song (the stated key wins over the estimate)."""
     name = analysis.key_stated or analysis.key
     key = _parse(name) if name else None
-    bpm = analysis.bpm if MIN_BPM <= analysis.bpm <= MAX_BPM else None
+    return _descriptors(key, analysis.bpm, analysis.mood.valence, analysis.mood.arousal, styles)
+
+
+def _descriptors(
+    key: Key | None, bpm: float, valence: float, arousal: float, styles: tuple[str, ...]
+) -> Descriptors:
+    """Descriptors from analysis readings: a tempo outside the plausible range reads as none,
+    the mood is clipped to its plane."""
     return Descriptors(
         key=key,
-        bpm=bpm,
-        valence=_clip(analysis.mood.valence),
-        arousal=_clip(analysis.mood.arousal),
+        bpm=bpm if MIN_BPM <= bpm <= MAX_BPM else None,
+        valence=_clip(valence),
+        arousal=_clip(arousal),
         styles=styles,
     )
 

@@ -52,7 +52,7 @@ from bandmate.jam.uploads import StemUploads
 from bandmate.server.routes_sync import rooms_of, seed_update
 from bandmate.server.schemas import ErrorOut
 from bandmate.server.services import Studio, StudioDep, UserDep, studio_of
-from bandmate.server.sockets import admit, asgi_messages, close_quietly, serve_both
+from bandmate.server.sockets import admit, asgi_messages, close_of, close_quietly, serve_both
 from bandmate.server.wsconn import WsConnection, lean_connection
 from bandmate.store.errors import ConflictError, NotFoundError
 from bandmate.store.records import Project, Role
@@ -77,14 +77,6 @@ CLOSE_CODES: tuple[tuple[type[Exception], int], ...] = (
     (JamError, CloseCode.BAD_MESSAGE),
 )
 """Most specific first; anything else is 1011 with a generic reason (and logged)."""
-
-
-def close_of(exc: Exception) -> tuple[int, str]:
-    """The close code and reason for an error on a jam connection."""
-    for family, code in CLOSE_CODES:
-        if isinstance(exc, family):
-            return code, str(exc)
-    return CloseCode.INTERNAL, "internal server error"
 
 
 def install(app: FastAPI, studio: Studio) -> JamRooms:
@@ -239,7 +231,7 @@ def _handle(
         player.send(encode({"t": "notice", "message": str(exc)}))
         return True
     except Exception as exc:
-        code, reason = close_of(exc)
+        code, reason = close_of(exc, CLOSE_CODES)
         if code == CloseCode.INTERNAL:
             log.exception("jam message failed", extra={"project_id": room.project_id})
         player.outbox.close(code, reason)

@@ -45,7 +45,7 @@ from bandmate.errors import BandmateError
 from bandmate.formats.midi import read_midi
 from bandmate.music.song import Song
 from bandmate.server.services import Studio, studio_of
-from bandmate.server.sockets import admit, asgi_messages, close_quietly, serve_both
+from bandmate.server.sockets import admit, asgi_messages, close_of, close_quietly, serve_both
 from bandmate.server.wsconn import WsConnection, lean_connection
 from bandmate.store.errors import NotFoundError
 from bandmate.store.records import Project, Role
@@ -67,7 +67,7 @@ from bandmate.sync.update import encode_state
 log = logging.getLogger(__name__)
 
 SYNC_PATH = "/api/projects/{project_id}/sync"
-CLOSE_CODES: tuple[tuple[type[Exception], CloseCode], ...] = (
+CLOSE_CODES: tuple[tuple[type[Exception], int], ...] = (
     (MessageTooLargeError, CloseCode.TOO_BIG),
     (FloodError, CloseCode.FLOOD),
     (EditDeniedError, CloseCode.FORBIDDEN),
@@ -76,14 +76,6 @@ CLOSE_CODES: tuple[tuple[type[Exception], CloseCode], ...] = (
     (NotFoundError, CloseCode.NOT_FOUND),
 )
 """Most specific first; anything else is 1011 with a generic reason (and logged)."""
-
-
-def close_of(exc: Exception) -> tuple[CloseCode, str]:
-    """The close code and reason for an error on a sync connection."""
-    for family, code in CLOSE_CODES:
-        if isinstance(exc, family):
-            return code, str(exc)
-    return CloseCode.INTERNAL, "internal server error"
 
 
 def install(app: FastAPI, studio: Studio) -> Rooms:
@@ -151,7 +143,7 @@ async def sync_socket(websocket: WebSocket) -> None:
         seed = partial(seed_update, studio, access.project)
         room = await rooms.join(project_id, member, seed=seed)
     except Exception as exc:
-        code, reason = close_of(exc)
+        code, reason = close_of(exc, CLOSE_CODES)
         log.exception("room %s did not open", project_id, extra={"project_id": project_id})
         await close_quietly(websocket, code, reason)
         return
@@ -211,7 +203,7 @@ async def _receive(
         try:
             await room.receive(member, data)
         except Exception as exc:
-            code, reason = close_of(exc)
+            code, reason = close_of(exc, CLOSE_CODES)
             if code == CloseCode.INTERNAL:
                 log.exception("sync message failed", extra={"project_id": room.project_id})
             member.close(code, reason, notice=code == CloseCode.FORBIDDEN)

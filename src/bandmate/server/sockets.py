@@ -48,6 +48,15 @@ async def admit(websocket: WebSocket, project_id: str) -> tuple[User, Access] | 
     return user, access
 
 
+def close_of(exc: Exception, codes: tuple[tuple[type[Exception], int], ...]) -> tuple[int, str]:
+    """The close code and reason for an error on a project socket: the first family in
+    ``codes`` (most specific first) that ``exc`` belongs to, else 1011 with a generic reason."""
+    for family, code in codes:
+        if isinstance(exc, family):
+            return code, str(exc)
+    return CloseCode.INTERNAL, "internal server error"
+
+
 async def close_quietly(websocket: WebSocket, code: int, reason: str) -> None:
     """Close with ``code``, the reason cut to fit a close frame; nothing if already gone."""
     with contextlib.suppress(WebSocketDisconnect, OSError, RuntimeError):  # already gone
