@@ -13,11 +13,9 @@ model also answers without a style.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import random
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +35,7 @@ from bandmate.assist.dataset import (
     manifest,
     style_token,
 )
+from bandmate.assist.training import EarlyStopping
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 IGNORE = -100  # targets F.cross_entropy skips: padding and the conditioning tokens
@@ -119,8 +118,7 @@ def train(
         betas=(0.9, 0.99),
     )
 
-    best_nll, best_state, best_step, stale = math.inf, copy.deepcopy(model.state_dict()), 0, 0
-    started = time.perf_counter()
+    stopping = EarlyStopping(model, cfg.patience)
     for step in range(cfg.max_steps):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, cfg)
@@ -135,29 +133,14 @@ def train(
 
         if (step + 1) % cfg.eval_every == 0 or step + 1 == cfg.max_steps:
             val_nll = score_neural(model, val_data).nll
-            if val_nll < best_nll:
-                best_nll, best_state, best_step, stale = (
-                    val_nll,
-                    copy.deepcopy(model.state_dict()),
-                    step + 1,
-                    0,
-                )
-            else:
-                stale += 1
+            stop = stopping.update(step + 1, val_nll)
             if log:
-                took = time.perf_counter() - started
+                took = stopping.seconds()
                 print(f"step {step + 1:5d}  loss {loss.item():.3f}  val {val_nll:.4f}  {took:.0f}s")
-            if stale >= cfg.patience:
+            if stop:
                 break
 
-    model.load_state_dict(best_state)
-    model.eval()
-    stats = {
-        "best_step": best_step,
-        "validation_nll": best_nll,
-        "train_seconds": time.perf_counter() - started,
-    }
-    return model, stats
+    return model, stopping.restore()
 
 
 def main(argv: list[str] | None = None) -> dict[str, object]:

@@ -13,11 +13,9 @@ Viterbi path accuracy is reported too.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import math
 import random
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -32,6 +30,7 @@ from bandmate.assist.harmony.data import NO_LABEL, HarmonyExample, build_vocabul
 from bandmate.assist.harmony.features import main_pitch_class
 from bandmate.assist.harmony.hmm import ChordHMM
 from bandmate.assist.harmony.model import HarmonizerConfig, HarmonizerGRU, save_harmonizer
+from bandmate.assist.training import EarlyStopping
 
 WEIGHTS = Path(__file__).resolve().parents[1] / "weights"
 HMM_ALPHAS = (0.01, 0.03, 0.1, 0.3)
@@ -141,8 +140,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     )
 
     # The loop: random batches, validation NLL every eval_every steps, keep the best.
-    best_nll, best_state, best_step, stale = math.inf, copy.deepcopy(model.state_dict()), 0, 0
-    started = time.perf_counter()
+    stopping = EarlyStopping(model, cfg.patience)
     for step in range(cfg.max_steps):
         lr = cfg.learning_rate * 0.5 * (1 + math.cos(math.pi * step / cfg.max_steps))
         for group in optimizer.param_groups:
@@ -158,22 +156,12 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         optimizer.step()
         if (step + 1) % cfg.eval_every == 0:
             val_nll = score_gru(model, val, vocab).nll
-            if val_nll < best_nll:
-                best_nll, best_state, best_step, stale = (
-                    val_nll,
-                    copy.deepcopy(model.state_dict()),
-                    step + 1,
-                    0,
-                )
-            else:
-                stale += 1
-            took = time.perf_counter() - started
+            stop = stopping.update(step + 1, val_nll)
+            took = stopping.seconds()
             print(f"step {step + 1:5d}  loss {loss.item():.3f}  val {val_nll:.4f}  {took:.0f}s")
-            if stale >= cfg.patience:
+            if stop:
                 break
-    model.load_state_dict(best_state)
-    model.eval()
-    train_seconds = time.perf_counter() - started
+    trained = stopping.restore()
 
     # The baseline, and both models on the test split.
     hmm, alphas = fit_hmm(train, val, vocab)
@@ -189,9 +177,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         "vocab_size": len(vocab),
         "train": {
             **asdict(cfg),
-            "best_step": best_step,
-            "validation_nll": best_nll,
-            "train_seconds": train_seconds,
+            **trained,
         },
         "hmm_validation_nll_by_alpha": alphas,
         "hmm_alpha": hmm.alpha,

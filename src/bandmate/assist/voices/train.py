@@ -11,11 +11,8 @@ octaves, notes in the key, leaps, repeated notes).
 from __future__ import annotations
 
 import argparse
-import copy
 import json
-import math
 import random
-import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,6 +23,7 @@ import torch
 from torch.nn import functional as F  # noqa: N812 (the PyTorch convention)
 
 from bandmate.assist.melody.model import round_to_half
+from bandmate.assist.training import EarlyStopping
 from bandmate.assist.voices.baseline import IntervalMarkov
 from bandmate.assist.voices.data import (
     IGNORE,
@@ -122,8 +120,7 @@ def train(seqs: Sequence[VoiceSequence], val: Sequence[VoiceSequence], cfg: Trai
     model = VoicesGRU(model_cfg)
     optimizer = torch.optim.AdamW(model.parameters(), lr=cfg.learning_rate,
                                   weight_decay=cfg.weight_decay)  # fmt: skip
-    best, best_state, best_step, stale = math.inf, copy.deepcopy(model.state_dict()), 0, 0
-    started = time.perf_counter()
+    stopping = EarlyStopping(model, cfg.patience, min_gain=1e-4)
     for step in range(1, cfg.max_steps + 1):
         model.train()
         lr = cfg.learning_rate * min(1.0, step / 100) * (0.1 + 0.9 * (1 - step / cfg.max_steps))
@@ -141,17 +138,11 @@ def train(seqs: Sequence[VoiceSequence], val: Sequence[VoiceSequence], cfg: Trai
             model.eval()
             nll = score([gru_log_probs(model, s) for s in val], val)["all_nll"]
             print(f"step {step}: train {loss.item():.3f}  val {nll:.4f}  "
-                  f"{time.perf_counter() - started:.0f} s", flush=True)  # fmt: skip
-            if nll < best - 1e-4:
-                best, best_state, best_step, stale = nll, copy.deepcopy(model.state_dict()), step, 0
-            else:
-                stale += 1
-                if stale >= cfg.patience:
-                    break
-    model.load_state_dict(best_state)
-    info = {"best_step": best_step, "validation_nll": best,
-            "train_seconds": time.perf_counter() - started}  # fmt: skip
-    return round_to_half(model.eval()), info
+                  f"{stopping.seconds():.0f} s", flush=True)  # fmt: skip
+            if stopping.update(step, nll):
+                break
+    info = stopping.restore()
+    return round_to_half(model), info
 
 
 def _scale(tonic_pc: int, *, minor: bool) -> set[int]:
