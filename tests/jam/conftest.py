@@ -2,61 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import dataclasses
 from collections.abc import AsyncIterator
-from typing import Any, Literal
+from typing import Any
 
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from bandmate.jam.room import JamLimits
 from bandmate.server import Settings, create_app, studio_of
-from bandmate.server.app import PROJECT_SOCKETS
 from bandmate.server.routes_jam import jams_of
 from bandmate.server.routes_sync import rooms_of
-from bandmate.server.wsconn import lean_ws
 from bandmate.store.records import Role, User
 from tests.server.conftest import PASSWORD, backend, settings  # noqa: F401 (fixtures)
+from tests.server.sync_peer import serving
 
-from .jam_client import TIMEOUT_S, JamClient
+from .jam_client import JamClient
 
 LIMITS = JamLimits(messages_per_s=100, message_burst=200, events_per_s=400, event_burst=800)
-
-
-@contextlib.asynccontextmanager
-async def serving(
-    app: FastAPI, host: str = "127.0.0.1", *, ws: Literal["lean", "asgi"] = "lean"
-) -> AsyncIterator[str]:
-    """Serve ``app`` (with its lifespan) on ``host``; yields ``host:port``.
-
-    ``ws="lean"`` serves the project sockets on Bandmate's lean connection (as
-    ``bandmate serve`` does), ``"asgi"`` on uvicorn's own WebSockets through ASGI.
-    """
-    config = uvicorn.Config(
-        app,
-        host=host,
-        port=0,
-        log_config=None,
-        access_log=False,
-        ws=lean_ws(PROJECT_SOCKETS) if ws == "lean" else "auto",
-        ws_ping_interval=None,
-    )
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        async with asyncio.timeout(TIMEOUT_S):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"{host}:{port}"
-    finally:
-        server.should_exit = True
-        await task
 
 
 @dataclasses.dataclass

@@ -23,8 +23,9 @@ from pathlib import Path
 import pytest
 
 from bandmate.server import Settings
+from tests.server.sync_peer import serving
 
-from .conftest import Server, make_app, serving
+from .conftest import Server, make_app
 
 pytestmark = pytest.mark.anyio
 

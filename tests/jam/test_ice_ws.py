@@ -13,8 +13,9 @@ import pytest
 
 from bandmate.jam.ice import parse_ice_servers
 from bandmate.server import Settings
+from tests.server.sync_peer import serving
 
-from .conftest import Server, make_app, serving
+from .conftest import Server, make_app
 
 pytestmark = pytest.mark.anyio
 

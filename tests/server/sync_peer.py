@@ -234,16 +234,20 @@ class SyncPeer:
 
 @contextlib.asynccontextmanager
 async def serving(
-    app: FastAPI, *, ws_max_size: int = 1 << 20, ws: Literal["lean", "asgi"] = "lean"
+    app: FastAPI,
+    host: str = "127.0.0.1",
+    *,
+    ws_max_size: int = 1 << 20,
+    ws: Literal["lean", "asgi"] = "lean",
 ) -> AsyncIterator[str]:
-    """Serve ``app`` (with its lifespan) on 127.0.0.1; yields ``host:port``.
+    """Serve ``app`` (with its lifespan) on ``host``; yields ``host:port``.
 
     ``ws="lean"`` serves the project sockets on Bandmate's lean connection (as
     ``bandmate serve`` does), ``"asgi"`` on uvicorn's own WebSockets through ASGI.
     """
     config = uvicorn.Config(
         app,
-        host="127.0.0.1",
+        host=host,
         port=0,
         log_config=None,
         access_log=False,
@@ -260,7 +264,7 @@ async def serving(
                     task.result()
                 await asyncio.sleep(0.02)
         port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"127.0.0.1:{port}"
+        yield f"{host}:{port}"
     finally:
         server.should_exit = True
         await task
