@@ -67,18 +67,27 @@ class ChordSequence:
         return [style_token(self.style), mode_token(self.mode), *self.numerals, EOS]
 
 
-@cache
-def _raw() -> tuple[dict[str, Any], dict[str, Any]]:
+def read_corpus(
+    data_file: str, manifest_file: str, what: str, script: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A committed training corpus (gzipped JSON) and its manifest, from ``assist/corpus``.
+
+    Raises:
+        AssistError: a file is missing (the error names ``script``, which writes it).
+    """
     base = resources.files("bandmate.assist") / "corpus"
     try:
-        with (base / "chords.json.gz").open("rb") as fh:
+        with (base / data_file).open("rb") as fh:
             data = json.loads(gzip.decompress(fh.read()))
-        manifest = json.loads((base / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((base / manifest_file).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise AssistError(
-            f"chord data {exc.filename!r} is missing: run scripts/assist_data.py"
-        ) from exc
+        raise AssistError(f"{what} {exc.filename!r} is missing: run scripts/{script}") from exc
     return data, manifest
+
+
+@cache
+def _raw() -> tuple[dict[str, Any], dict[str, Any]]:
+    return read_corpus("chords.json.gz", "manifest.json", "chord data", "assist_data.py")
 
 
 def load_pieces() -> dict[str, dict[str, Any]]:

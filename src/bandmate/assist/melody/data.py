@@ -11,13 +11,11 @@ of every split alike. No torch here.
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
+from bandmate.assist.dataset import read_corpus
 from bandmate.assist.errors import AssistError
 from bandmate.assist.melody.tokens import (
     DURATIONS,
@@ -64,15 +62,9 @@ class EncodedTune:
 
 @cache
 def _raw() -> tuple[dict[str, Any], dict[str, Any]]:
-    base = resources.files("bandmate.assist") / "corpus"
-    try:
-        with (base / "melodies.json.gz").open("rb") as fh:
-            data = json.loads(gzip.decompress(fh.read()))
-        manifest = json.loads((base / "melody_manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise AssistError(
-            f"melody data {exc.filename!r} is missing: run scripts/melody_data.py"
-        ) from exc
+    data, manifest = read_corpus(
+        "melodies.json.gz", "melody_manifest.json", "melody data", "melody_data.py"
+    )
     if data.get("unit") != UNIT:
         raise AssistError(f"melody data unit={data.get('unit')} must be {UNIT}")
     return data, manifest

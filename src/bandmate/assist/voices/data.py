@@ -13,17 +13,15 @@ back as the model's own input. No torch here: the baseline and the tests use it.
 
 from __future__ import annotations
 
-import gzip
-import json
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, Literal
 
 import numpy as np
 
+from bandmate.assist.dataset import read_corpus
 from bandmate.assist.errors import AssistError
 from bandmate.music.key import parse_key
 
@@ -179,15 +177,9 @@ def encode_piece(piece: dict[str, Any]) -> list[VoiceSequence]:
 
 @cache
 def _raw() -> tuple[dict[str, Any], dict[str, Any]]:
-    base = resources.files("bandmate.assist") / "corpus"
-    try:
-        with (base / "voices.json.gz").open("rb") as fh:
-            data = json.loads(gzip.decompress(fh.read()))
-        manifest = json.loads((base / "voices_manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise AssistError(
-            f"voices data {exc.filename!r} is missing: run scripts/voices_data.py"
-        ) from exc
+    data, manifest = read_corpus(
+        "voices.json.gz", "voices_manifest.json", "voices data", "voices_data.py"
+    )
     if data.get("unit") != UNIT:
         raise AssistError(f"voices data unit={data.get('unit')} must be {UNIT}")
     return data, manifest
