@@ -24,7 +24,7 @@ from bandmate.sync.protocol import SyncUpdate, encode_message
 from bandmate.sync.room import Seed
 from bandmate.sync.rooms import Rooms
 from bandmate.sync.schema import new_id
-from bandmate.sync.update import apply_update, encode_diff, encode_state, encode_state_vector
+from bandmate.sync.update import apply_update, encode_diff, encode_state_vector
 
 
 def _ppq(doc: Doc[Any]) -> int:
@@ -131,7 +131,7 @@ async def _write(
     room = await rooms.join(project_id, member, seed=seed)
     try:
         copy: Doc[Any] = Doc()
-        apply_update(copy, encode_state(room.doc))
+        apply_update(copy, await room.committed_state())
         before = encode_state_vector(copy)
         track_id = edit(copy)
         update = encode_diff(copy, before)

@@ -49,7 +49,7 @@ from bandmate.store.records import Project
 from bandmate.sync.document import doc_to_song, root_map
 from bandmate.sync.edit import add_chords, add_track, track_ids
 from bandmate.sync.protocol import SyncUpdate, encode_message
-from bandmate.sync.update import apply_update, encode_diff, encode_state, encode_state_vector
+from bandmate.sync.update import apply_update, encode_diff, encode_state_vector
 
 if TYPE_CHECKING:
     from bandmate.assist import Part, PartSuggestion
@@ -452,7 +452,7 @@ async def current_song(request: Request, studio: Studio, project: Project) -> _C
     """The project's song as it is now: the open room's document, else the stored log."""
     room = rooms_of(request.app).get(project.id)
     if room is not None:
-        source = SongSource(title=project.name, updates=(encode_state(room.doc),))
+        source = SongSource(title=project.name, updates=(await room.committed_state(),))
     else:
         source = await load_source(studio.updates, studio.blobs, project)
     return await run_in_threadpool(_read, source)
@@ -596,7 +596,7 @@ async def insert(
     room = await rooms.join(project_id, member, seed=partial(seed_update, studio, access.project))
     try:
         update, new_tracks, new_chords = await run_in_threadpool(
-            build_insert, encode_state(room.doc), body
+            build_insert, await room.committed_state(), body
         )
         await room.receive(member, encode_message(SyncUpdate(update)))
         return InsertedOut(track_ids=new_tracks, chord_ids=new_chords, seq=room.seq)

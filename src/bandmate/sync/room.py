@@ -1,19 +1,21 @@
 """One open song document shared by the connections to its project, and its update log.
 
-A :class:`Room` holds the document in memory and a *shadow* copy of it. An update from
-a connection is first applied to the shadow: if it fails to decode or integrate, only
-the shadow is damaged (and rebuilt) and the connection is refused. An update that changes
-nothing (no new items, no new deletions, nothing left pending: what a stock client sends
-back in sync step 2 when it is up to date) is acknowledged without being logged, from
-viewers too; the shadow, unchanged, stays equal to the document. Any other
-update is appended to the log with its author (only editors may), committed, and only
-then applied to the document, broadcast to the other members and acknowledged to the
-sender (:class:`~bandmate.sync.protocol.Ack`, if it asked for acknowledgements). Writes
-take turns, so the document always holds exactly the log up to :attr:`Room.seq`, and a
-snapshot of it every ``compact_every`` updates is exact. An update that builds on changes
-the server lacks (a client's update sent before the sync step 2 that carries its offline
-edits) is held back until they arrive, then logged with them: the document never holds
-changes that wait for others, which Yrs would show differently on different replicas.
+A :class:`Room` holds the document in memory. An update from a connection is applied to
+it at once: if it fails to decode or integrate, or turns out to be refused, the document
+is rolled back to what the log holds (rebuilt from the state at the last snapshot and the
+updates logged since, which the room keeps) and the connection is refused. An update
+that changes nothing (no new items, no new deletions, nothing left pending: what a stock
+client sends back in sync step 2 when it is up to date) is acknowledged without being
+logged, from viewers too. Any other update is appended to the log with its author (only
+editors may), committed, and only then broadcast to the other members and acknowledged
+to the sender (:class:`~bandmate.sync.protocol.Ack`, if it asked for acknowledgements).
+Writes take turns, and whatever reads the document for others (a sync step 2, the
+committed state) waits for the write in progress: no one sees an update before it is
+committed, and a snapshot of the document every ``compact_every`` updates holds exactly
+the log up to :attr:`Room.seq`. An update that builds on changes the server lacks (a
+client's update sent before the sync step 2 that carries its offline edits) is held back
+until they arrive, then logged with them: the document never holds changes that wait for
+others, which Yrs would show differently on different replicas.
 
 The whole document is not checked against the song schema per update: between two
 updates of one author a document may legitimately lack a field (see
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
@@ -98,12 +101,6 @@ class RoomLog(Protocol):
     async def latest_snapshot(self, project_id: str) -> LoggedSnapshot | None: ...
 
 
-def _copy(doc: Doc[Any]) -> Doc[Any]:
-    copy: Doc[Any] = Doc()
-    apply_update(copy, encode_state(doc))
-    return copy
-
-
 def _fingerprint(doc: Doc[Any]) -> bytes:
     # State vector and delete set: equal before and after an update that added nothing.
     return Snapshot.from_doc(doc).encode()
@@ -146,6 +143,52 @@ def _within(update: bytes, state_vector: bytes) -> bool:
     return True
 
 
+class _Turns:
+    """A first-come, first-served lock for a room's writes.
+
+    Taken once or twice per update on a busy server, so taking it when it is free costs
+    two attribute reads and no coroutine (``asyncio.Lock`` costs several calls):
+    ``if not turns.take_now(): await turns.take()``, then ``turns.give()`` in a ``finally``.
+    """
+
+    __slots__ = ("_busy", "_waiters")
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._waiters: deque[asyncio.Future[None]] = deque()
+
+    def take_now(self) -> bool:
+        """Take the lock if it is free and no one waits for it; whether it did."""
+        if self._busy or self._waiters:
+            return False
+        self._busy = True
+        return True
+
+    async def take(self) -> None:
+        """Wait for the lock, in turn, and take it."""
+        if self.take_now():
+            return
+        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(turn)
+        try:
+            await turn
+        except BaseException:
+            if turn.done() and not turn.cancelled():
+                self.give()  # handed the lock as this waiter was cancelled: pass it on
+            else:
+                self._waiters.remove(turn)
+            raise
+
+    def give(self) -> None:
+        """Let the lock go: to the first waiter, if any."""
+        while self._waiters:
+            turn = self._waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)  # the lock stays taken, by that waiter now
+                return
+        self._busy = False
+
+
 class Room:
     """The live document of one project and the members connected to it.
 
@@ -172,11 +215,14 @@ class Room:
         self._log = log
         self._append = append or self._append_alone
         self._limits = limits
-        self._shadow = _copy(doc)
-        self._fingerprint: bytes | None = None  # of the shadow, when known
-        self._since_snapshot = 0
+        # What the log holds, to roll the document back to: its state at load or at the
+        # last snapshot, and the updates committed since.
+        self._base = encode_state(doc)
+        self._tail: list[bytes] = []
+        self._fingerprint: bytes | None = None  # of the document, when known
+        self._unsnapshotted = 0  # updates logged since the last snapshot
         self._presence: dict[int, tuple[AwarenessEntry, Member]] = {}
-        self._write_lock = asyncio.Lock()
+        self._turns = _Turns()
 
     def _append_alone(
         self, project_id: str, data: bytes, author_id: str | None
@@ -220,7 +266,7 @@ class Room:
             seq = (await log.append(project_id, first, author_id=None)).seq
             unsnapshotted = 1
         room = cls(project_id, doc, seq=seq, log=log, limits=limits, append=append)
-        room._since_snapshot = unsnapshotted
+        room._unsnapshotted = unsnapshotted
         return room
 
     # members ------------------------------------------------------------------------------
@@ -272,7 +318,12 @@ class Room:
         message = decode_message(data)
         match message:
             case SyncStep1(state_vector):
-                member.send(SyncStep2(encode_diff(self.doc, state_vector)))
+                if not self._turns.take_now():  # not before the update in progress commits
+                    await self._turns.take()
+                try:
+                    member.send(SyncStep2(encode_diff(self.doc, state_vector)))
+                finally:
+                    self._turns.give()
             case SyncStep2(update) | SyncUpdate(update):
                 member.updates_received += 1
                 await self._write(member, member.updates_received, update)
@@ -288,31 +339,42 @@ class Room:
             case PermissionDenied() | Ack():
                 raise ProtocolError(f"{type(message).__name__} messages are sent by servers only")
 
+    async def committed_state(self) -> bytes:
+        """The whole document as one update, once the update being written (if any) is
+        committed or refused."""
+        await self._turns.take()
+        try:
+            return encode_state(self.doc)
+        finally:
+            self._turns.give()
+
     async def _write(self, member: Member, index: int, update: bytes) -> None:
-        async with self._write_lock:
+        if not self._turns.take_now():
+            await self._turns.take()
+        try:
             if member.held:
                 update, member.held = _merge(member.held, update), b""
             # An update with new items changes the document (or waits for missing ones);
             # only one without them (a sync step 2 of a peer that is up to date, or pure
             # deletions) needs the fingerprints to tell whether it changes anything.
             within = _within(update, encode_state_vector(self.doc))
-            before = self._fingerprint_of_shadow() if within else None
+            before = self._fingerprint_now() if within else None
             try:
-                apply_update(self._shadow, update)
+                apply_update(self.doc, update)
             except DocumentError:
-                self._rebuild_shadow()
+                self._roll_back()
                 raise
-            after = _fingerprint(self._shadow) if within else None
-            if within and after == before:
+            self._fingerprint = None
+            if within and self._fingerprint_now() == before:
                 member.ack(index, self.seq)
                 return
             if not member.can_edit:
-                self._rebuild_shadow()
+                self._roll_back()
                 raise EditDeniedError(
                     f"user {member.user_id!r} is a viewer of {self.project_id!r} and cannot edit"
                 )
-            if not within and not _within(update, encode_state_vector(self._shadow)):
-                self._rebuild_shadow()
+            if not within and not _within(update, encode_state_vector(self.doc)):
+                self._roll_back()
                 self._hold(member, update)
                 return
             cancelled = False
@@ -323,37 +385,34 @@ class Room:
                     break
                 except asyncio.CancelledError:
                     # The connection is being torn down while its update commits: once
-                    # committed it must still reach the document, so finish first.
+                    # committed it must still reach the others, so finish first.
                     cancelled = True
                     if not committing.done():
                         continue
                     if committing.cancelled() or committing.exception() is not None:
-                        self._rebuild_shadow()
+                        self._roll_back()
                         raise
                     entry = committing.result()
                     break
                 except BaseException:
-                    self._rebuild_shadow()
+                    self._roll_back()
                     raise
-            try:
-                apply_update(self.doc, update)
-            except DocumentError:  # cannot happen: the shadow held the same state
-                log.exception("update %d of %s failed after commit", entry.seq, self.project_id)
-                self.doc = _copy(self._shadow)
             self.seq = entry.seq
-            self._fingerprint = after
-            self._since_snapshot += 1
+            self._tail.append(update)
+            self._unsnapshotted += 1
             self._broadcast(SyncUpdate(update), skip=member)
             member.ack(index, entry.seq)
             if cancelled:
                 raise asyncio.CancelledError
-            if self._since_snapshot >= self._limits.compact_every:
+            if self._unsnapshotted >= self._limits.compact_every:
                 await self._snapshot()
+        finally:
+            self._turns.give()
 
-    def _fingerprint_of_shadow(self) -> bytes:
+    def _fingerprint_now(self) -> bytes:
         # Computed when first needed after a change, not per update.
         if self._fingerprint is None:
-            self._fingerprint = _fingerprint(self._shadow)
+            self._fingerprint = _fingerprint(self.doc)
         return self._fingerprint
 
     def _hold(self, member: Member, update: bytes) -> None:
@@ -367,8 +426,13 @@ class Room:
             )
         member.held = update
 
-    def _rebuild_shadow(self) -> None:
-        self._shadow = _copy(self.doc)
+    def _roll_back(self) -> None:
+        # Back to what the log holds: the update just applied was refused or not stored.
+        doc: Doc[Any] = Doc()
+        apply_update(doc, self._base)
+        for update in self._tail:
+            apply_update(doc, update)
+        self.doc = doc
         self._fingerprint = None
 
     # awareness ----------------------------------------------------------------------------
@@ -408,15 +472,20 @@ class Room:
     # snapshots ----------------------------------------------------------------------------
 
     async def _snapshot(self) -> None:
+        state = encode_state(self.doc)
         try:
-            await self._log.snapshot(self.project_id, encode_state(self.doc), upto_seq=self.seq)
+            await self._log.snapshot(self.project_id, state, upto_seq=self.seq)
         except Exception:
             log.exception("snapshot of %s at seq %d failed", self.project_id, self.seq)
             return
-        self._since_snapshot = 0
+        self._base, self._tail = state, []
+        self._unsnapshotted = 0
 
     async def flush(self) -> None:
         """Write a snapshot if updates were logged since the last one."""
-        async with self._write_lock:
-            if self._since_snapshot:
+        await self._turns.take()
+        try:
+            if self._unsnapshotted:
                 await self._snapshot()
+        finally:
+            self._turns.give()

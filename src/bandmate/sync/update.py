@@ -4,6 +4,11 @@ These are the payloads of the y-protocols sync messages: a full state
 (:func:`encode_state`), a state vector (:func:`encode_state_vector`) and the
 difference a peer with that state vector lacks (:func:`encode_diff`). Errors
 from pycrdt become :class:`DocumentError`.
+
+These run once or more per update on a busy sync server, so when no transaction is open
+on the document they call pycrdt's native document directly, in a transaction of their
+own: the same Yrs calls pycrdt's ``Doc`` methods make, without building its Python
+transaction wrapper each time (which cost more than the calls themselves).
 """
 
 from __future__ import annotations
@@ -15,14 +20,28 @@ from pycrdt import Doc
 from bandmate.sync.errors import DocumentError
 
 
+def _native(doc: Doc[Any]) -> Any | None:
+    # pycrdt's own document, when no pycrdt transaction is open on ``doc`` (one that is
+    # must be used, or the native call would wait for it).
+    return doc._doc if doc._txn is None else None
+
+
 def encode_state(doc: Doc[Any]) -> bytes:
     """The whole document as one update (v1): what a new peer needs to catch up."""
-    return doc.get_update()
+    return encode_diff(doc, b"\x00")
 
 
 def encode_state_vector(doc: Doc[Any]) -> bytes:
     """The document's state vector: for each client, how many of its changes it holds."""
-    return doc.get_state()
+    native = _native(doc)
+    if native is None:
+        return doc.get_state()
+    txn = native.create_transaction()
+    try:
+        state: bytes = native.get_state(txn)
+    finally:
+        txn.drop()
+    return state
 
 
 def encode_diff(doc: Doc[Any], state_vector: bytes) -> bytes:
@@ -31,8 +50,16 @@ def encode_diff(doc: Doc[Any], state_vector: bytes) -> bytes:
     Raises:
         DocumentError: ``state_vector`` cannot be decoded.
     """
+    native = _native(doc)
     try:
-        return doc.get_update(state_vector)
+        if native is None:
+            return doc.get_update(state_vector)
+        txn = native.create_transaction()
+        try:
+            diff: bytes = native.get_update(txn, state_vector)
+        finally:
+            txn.drop()
+        return diff
     except (ValueError, RuntimeError) as exc:
         raise DocumentError(f"state vector ({len(state_vector)} bytes) is invalid: {exc}") from exc
 
@@ -59,7 +86,15 @@ def apply_update(doc: Doc[Any], update: bytes) -> None:
     """
     if not isinstance(update, bytes):
         raise DocumentError(f"update must be bytes, not {type(update).__name__}")
+    native = _native(doc) if doc._Model is None else None
     try:
-        doc.apply_update(update)
+        if native is None:
+            doc.apply_update(update)
+            return
+        txn = native.create_transaction()
+        try:
+            native.apply_update(txn, update)
+        finally:
+            txn.drop()  # commits what was applied, as pycrdt's own transaction does
     except (ValueError, RuntimeError) as exc:
         raise DocumentError(f"update ({len(update)} bytes) could not be applied: {exc}") from exc
