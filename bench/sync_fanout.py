@@ -24,7 +24,10 @@ send-to-delivery latency. Then, on a fresh server, server RSS before and after o
 ``--idle`` authenticated idle sockets (synced, then silent) gives memory per connection.
 
 Run: ``.venv/bin/python bench/sync_fanout.py [--quick] [--rooms 200 --members 5 --rate 5
---duration 30] [--idle 5000] [--skip-node] [--database-url postgresql://...]``.
+--duration 30] [--rounds 3] [--idle 5000] [--skip-node] [--database-url postgresql://...]``.
+The machine's speed drifts from minute to minute on a shared host, so the load runs in
+``--rounds`` rounds in which the two servers take turns going first; the report gives
+each round's ratios, each figure's median, and the median of the per-round ratios.
 ``BENCH_WS=asgi`` serves ours on uvicorn's own WebSockets instead of the lean connection
 (``bandmate.server.wsconn``), to compare the two. ``BENCH_PROFILE=path.prof`` profiles our
 server's event loop with cProfile for its first ``BENCH_PROFILE_S`` seconds (default 20).
@@ -458,7 +461,7 @@ def run_generator(mode: str, cfg: dict[str, Any], core: int | None) -> dict[str,
 # --------------------------------------------------------------------------- main
 
 
-def bench(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+def bench_load(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     result: dict[str, Any] = {}
     server = Server(kind, workdir, args)
     try:
@@ -481,6 +484,11 @@ def bench(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         result["rss_after_load_mb"] = rss_bytes(server.process.pid) / 2**20
     finally:
         server.stop()
+    return result
+
+
+def bench_idle(kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    result: dict[str, Any] = {}
     if args.idle > 0:
         server = Server(kind, workdir, args)
         try:
@@ -505,14 +513,43 @@ def ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}" if b else "n/a"
 
 
-def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None:
-    ours, theirs = results.get("ours"), results.get("node")
+def median_load(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each figure's median over the rounds (copies: their sums)."""
+    loads = [run["load"] for run in runs]
+    out: dict[str, Any] = {}
+    for key, value in loads[0].items():
+        if key in ("copies", "expected_copies"):
+            out[key] = sum(load[key] for load in loads)
+        elif isinstance(value, int | float):
+            out[key] = statistics.median(load[key] for load in loads)
+    return out
+
+
+def report(rounds: list[dict[str, dict[str, Any]]], args: argparse.Namespace) -> None:
     print()
     print(
         f"load: {args.rooms} rooms x {args.members} members x {args.rate} updates/s, "
-        f"{args.duration:g} s window after {args.warmup:g} s warm-up; server core "
-        f"{args.server_core}, generator core {args.generator_core}"
+        f"{args.duration:g} s window after {args.warmup:g} s warm-up, {len(rounds)} round(s) "
+        f"(the servers take turns going first); server core {args.server_core}, "
+        f"generator core {args.generator_core}"
     )
+    both = all("ours" in r and "node" in r for r in rounds)
+    if both and len(rounds) > 1:
+        for index, r in enumerate(rounds, 1):
+            o, n = r["ours"]["load"], r["node"]["load"]
+            print(
+                f"  round {index}: deliveries per server CPU s {o['deliveries_per_cpu_s']:.0f} vs "
+                f"{n['deliveries_per_cpu_s']:.0f} "
+                f"({ratio(o['deliveries_per_cpu_s'], n['deliveries_per_cpu_s'])}x), "
+                f"p99 {o['p99_ms']:.1f} vs {n['p99_ms']:.1f} ms "
+                f"({ratio(o['p99_ms'], n['p99_ms'])}x)"
+            )
+    medians = {
+        kind: median_load([r[kind] for r in rounds])
+        for kind in ("ours", "node")
+        if all(kind in r for r in rounds)
+    }
+    ours, theirs = medians.get("ours"), medians.get("node")
     rows = [
         ("updates sent/s", "sent_per_s", "{:.0f}"),
         ("deliveries/s", "deliveries_per_s", "{:.0f}"),
@@ -525,29 +562,43 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> None
         ("generator cores used", "generator_cores_used", "{:.2f}"),
         ("join time s", "join_s", "{:.1f}"),
     ]
-    print(f"{'':32}{'ours':>14}{'node 0.1.1':>14}{'ours/node':>11}")
+    print(f"{'median of the rounds':32}{'ours':>14}{'node 0.1.1':>14}{'ours/node':>11}")
     for label, key, fmt in rows:
         cells = []
         for res in (ours, theirs):
             if res is None:
                 cells.append("-")
             elif key is None or fmt is None:
-                cells.append(f"{res['load']['copies']}/{res['load']['expected_copies']}")
+                cells.append(f"{res['copies']}/{res['expected_copies']}")
             else:
-                cells.append(fmt.format(res["load"][key]))
-        r = ratio(ours["load"][key], theirs["load"][key]) if ours and theirs and key else ""
-        print(f"{label:32}{cells[0]:>14}{cells[1]:>14}{r:>11}")
-    if any("idle" in res for res in results.values()):
+                cells.append(fmt.format(res[key]))
+        cell = ratio(ours[key], theirs[key]) if ours and theirs and key else ""
+        print(f"{label:32}{cells[0]:>14}{cells[1]:>14}{cell:>11}")
+    if both and len(rounds) > 1:
+        per_round = [
+            r["ours"]["load"]["deliveries_per_cpu_s"] / r["node"]["load"]["deliveries_per_cpu_s"]
+            for r in rounds
+        ]
+        p99s = [r["ours"]["load"]["p99_ms"] / r["node"]["load"]["p99_ms"] for r in rounds]
+        print(
+            f"{'median of the per-round ratios':32}{'':28}"
+            f"{statistics.median(per_round):>11.2f} (deliveries per CPU s)"
+        )
+        print(f"{'':32}{'':28}{statistics.median(p99s):>11.2f} (p99)")
+
+
+def report_idle(idle: dict[str, dict[str, Any]]) -> None:
+    if idle:
         print()
-        for name, res in results.items():
-            if "idle" in res:
-                i = res["idle"]
-                print(
-                    f"idle {name:5}: {i['count']} sockets over {i['rooms']} rooms: RSS "
-                    f"{i['rss_before_mb']:.1f} -> {i['rss_after_mb']:.1f} MB = "
-                    f"{i['kb_per_connection']:.1f} KB per connection "
-                    f"(opened in {i['open_s']:.1f} s)"
-                )
+    for name, res in idle.items():
+        if "idle" in res:
+            i = res["idle"]
+            print(
+                f"idle {name:5}: {i['count']} sockets over {i['rooms']} rooms: RSS "
+                f"{i['rss_before_mb']:.1f} -> {i['rss_after_mb']:.1f} MB = "
+                f"{i['kb_per_connection']:.1f} KB per connection "
+                f"(opened in {i['open_s']:.1f} s)"
+            )
 
 
 def main() -> None:
@@ -566,6 +617,9 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=5.0, help="updates/s per member")
     parser.add_argument("--duration", type=float)
     parser.add_argument("--warmup", type=float, default=3.0)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="load rounds, each running both servers"
+    )
     parser.add_argument("--idle", type=int, help="idle sockets for the memory test (0: skip)")
     parser.add_argument("--idle-rooms", type=int, default=50)
     parser.add_argument("--skip-node", action="store_true")
@@ -582,22 +636,39 @@ def main() -> None:
     raise_nofile()
     if not args.skip_node and not NODE_SERVER.exists():
         sys.exit(f"{NODE_SERVER} missing: run scripts/install-bench-sync.sh")
-    results: dict[str, dict[str, Any]] = {}
+    kinds = [
+        kind
+        for kind in ("ours", "node")
+        if not (kind == "ours" and args.skip_ours) and not (kind == "node" and args.skip_node)
+    ]
+    rounds: list[dict[str, dict[str, Any]]] = []
+    idle: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-sync-") as tmp:
-        for kind in ("ours", "node"):
-            if (kind == "ours" and args.skip_ours) or (kind == "node" and args.skip_node):
-                continue
-            print(f"{kind}: running", flush=True)
-            try:
-                results[kind] = bench(kind, args, Path(tmp))
-            except Exception as exc:
-                log = Path(tmp) / f"{kind}.log"
-                print(f"{kind} failed: {exc}\n{log.read_text()[-3000:] if log.exists() else ''}")
-                raise
-            print(json.dumps(results[kind], indent=1), flush=True)
-    report(results, args)
+        for index in range(max(1, args.rounds)):
+            # The machine's speed drifts (other tenants, clocks): the servers take turns
+            # going first, and the ratios are taken per round.
+            order = kinds if index % 2 == 0 else kinds[::-1]
+            rounds.append({kind: run_bench(bench_load, kind, args, Path(tmp)) for kind in order})
+        for kind in kinds:
+            result = run_bench(bench_idle, kind, args, Path(tmp))
+            if result:
+                idle[kind] = result
+    report(rounds, args)
+    report_idle(idle)
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(json.dumps({"rounds": rounds, "idle": idle}, indent=1))
+
+
+def run_bench(step: Any, kind: str, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    print(f"{kind}: {step.__name__}", flush=True)
+    try:
+        result: dict[str, Any] = step(kind, args, workdir)
+    except Exception as exc:
+        log = workdir / f"{kind}.log"
+        print(f"{kind} failed: {exc}\n{log.read_text()[-3000:] if log.exists() else ''}")
+        raise
+    print(json.dumps(result), flush=True)
+    return result
 
 
 if __name__ == "__main__":
