@@ -161,3 +161,59 @@ class ChildServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait(timeout=10)
+
+
+def watch_stalls(path: str, *, threshold_s: float = 0.01, tick_s: float = 0.001) -> None:
+    """Record where the event loop is when it stalls (``BENCH_STALLS=path`` in a benchmark).
+
+    Must be called from a coroutine on the loop to watch. A callback on that loop stamps the
+    time every ``tick_s``; a thread of its own looks every ``tick_s`` and, when the last stamp
+    is older than ``threshold_s``, appends the loop thread's stack to ``path`` (one entry
+    per stall, with the stall's length once it ends). A stack that is the loop waiting in
+    its selector means the process was not running (another process had the core); the
+    loop thread's scheduler state (from ``/proc``) is written with it.
+    """
+    import asyncio
+    import sys
+    import threading
+    import traceback
+
+    loop = asyncio.get_running_loop()
+    ident = threading.get_ident()
+    task = Path(f"/proc/self/task/{threading.get_native_id()}")
+    last = [time.monotonic()]
+
+    def thread_state() -> str:
+        # R: running (or waiting for a core); S: asleep, in the kernel function named.
+        with contextlib.suppress(OSError):
+            stat = (task / "stat").read_text()
+            state = stat[stat.rindex(")") + 2]
+            return f"{state} in {(task / 'wchan').read_text() or '-'}"
+        return "?"
+
+    def stamp() -> None:
+        last[0] = time.monotonic()
+        loop.call_later(tick_s, stamp)
+
+    def watch() -> None:
+        with open(path, "a") as out:
+            while True:
+                time.sleep(tick_s)
+                lag = time.monotonic() - last[0]
+                if lag < threshold_s:
+                    continue
+                frame = sys._current_frames().get(ident)
+                stack = "".join(traceback.format_stack(frame)) if frame is not None else "?"
+                states = [thread_state()]
+                started = last[0]
+                while last[0] == started:
+                    time.sleep(tick_s)
+                    states.append(thread_state())
+                out.write(
+                    f"--- stall of {1000 * (time.monotonic() - started):.1f} ms, "
+                    f"loop thread {', '.join(dict.fromkeys(states))}\n{stack}"
+                )
+                out.flush()
+
+    stamp()
+    threading.Thread(target=watch, name="stall-watch", daemon=True).start()

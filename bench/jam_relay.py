@@ -21,7 +21,8 @@ p50/p99 send-to-delivery latency, deliveries per second and the server's CPU.
 Run: ``.venv/bin/python bench/jam_relay.py [--quick] [--rooms 50 --players 6 --rate 20
 --duration 20 --rounds 3]``. Goal: ours' p99 within 1.2x of the bare relay's.
 ``BENCH_PROFILE=path.prof`` profiles our server's event loop with cProfile for its first
-``BENCH_PROFILE_S`` seconds (default 15).
+``BENCH_PROFILE_S`` seconds (default 15). ``BENCH_STALLS=path`` appends to ``path`` where our
+server's event loop was whenever it stalled for over 10 ms (``_procs.watch_stalls``).
 """
 
 from __future__ import annotations
@@ -42,7 +43,15 @@ import time
 from pathlib import Path
 from typing import Any
 
-from _procs import ChildServer, cpu_seconds, ours_settings, pinner, prepare_projects, raise_nofile
+from _procs import (
+    ChildServer,
+    cpu_seconds,
+    ours_settings,
+    pinner,
+    prepare_projects,
+    raise_nofile,
+    watch_stalls,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 SEQ_RE = re.compile(r'"n":\s*(\d+)')
@@ -59,6 +68,16 @@ def serve_ours() -> None:
 
     server = build_server(dataclasses.replace(settings_from_env(), seed_demo=False))
     profile = os.environ.get("BENCH_PROFILE")
+    stalls = os.environ.get("BENCH_STALLS")
+    if stalls:
+
+        async def serve_watched() -> None:
+            watch_stalls(stalls)
+            await server.serve()
+
+        with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+            runner.run(serve_watched())
+        return
     if not profile:
         server.run()
         return

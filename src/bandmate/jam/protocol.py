@@ -257,9 +257,13 @@ def decode_client(frame: str) -> ClientMessage:
     raise JamProtocolError(f"t={str(kind)[:20]!r} is not a jam message type")
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), allow_nan=False)
+# One encoder for every frame: ``json.dumps`` with options builds a new one per call.
+
+
 def encode(message: dict[str, Any]) -> str:
     """A server frame (compact JSON)."""
-    return json.dumps(message, separators=(",", ":"), allow_nan=False)
+    return _ENCODER.encode(message)
 
 
 def encode_pong(ping: Ping, t1: float, t2: float) -> str:
