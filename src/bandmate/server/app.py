@@ -13,7 +13,9 @@ song is :func:`bandmate.music.demo.demo_song` stored as a MIDI blob.
 
 from __future__ import annotations
 
+import gc
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -180,6 +182,23 @@ class SyncSocketsFirst:
         await self.app(scope, receive, send)
 
 
+class _Server(uvicorn.Server):
+    """Uvicorn's server, which hands what start-up built to the garbage collector's
+    permanent generation once it is up.
+
+    A full collection walks every tracked object: the app, its routes and the libraries
+    behind them are about 200,000 objects after start-up, a 110-150 ms pause on this
+    machine, in which no note is relayed and no update broadcast (the jam relay's p99
+    doubled in a round that had one). Frozen, they are never walked again; a full
+    collection then walks what was made since (connections, rooms, documents).
+    """
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        gc.collect()
+        gc.freeze()
+
+
 def build_server(settings: Settings) -> uvicorn.Server:
     """A uvicorn server for the app, with Bandmate's JSON logging.
 
@@ -204,7 +223,7 @@ def build_server(settings: Settings) -> uvicorn.Server:
         # Open job event streams (SSE) would hold a shutdown until their jobs end.
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
     )
-    return uvicorn.Server(config)
+    return _Server(config)
 
 
 def run(settings: Settings) -> None:
