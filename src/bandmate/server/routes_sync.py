@@ -30,11 +30,13 @@ update is logged with no author (the system).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
+from typing import Any
 
 from fastapi import FastAPI, WebSocket
 from starlette.concurrency import run_in_threadpool
@@ -174,10 +176,44 @@ async def _serve(websocket: WebSocket, room: Room, member: Member) -> None:
 
 async def _serve_lean(conn: WsConnection, room: Room, member: Member) -> None:
     # Frames go to the transport as they are queued (what it cannot take waits in the
-    # outbox until it drains); frames are read in this task, one update at a time.
+    # outbox until it drains). Each frame is handled as it is read, in the transport's
+    # callback: no task switch per update; one that must wait (for its commit, or for the
+    # update in progress) finishes in the room's own callbacks.
+    def refuse(exc: Exception) -> None:
+        code, reason = close_of(exc, CLOSE_CODES)
+        if code == CloseCode.INTERNAL:
+            log.error(
+                "sync message failed",
+                exc_info=(type(exc), exc, exc.__traceback__),
+                extra={"project_id": room.project_id},
+            )
+        member.close(code, reason, notice=code == CloseCode.FORBIDDEN)
+
+    def finished(done: asyncio.Future[Any]) -> None:
+        if not done.cancelled() and isinstance(error := done.exception(), Exception):
+            refuse(error)
+
+    def on_message(data: bytes | str) -> None:
+        if member.outbox.closing is not None:
+            return  # refused already: what it sent after that is dropped
+        if isinstance(data, str):
+            member.close(CloseCode.UNSUPPORTED_DATA, "frames must be binary, not text")
+            return
+        try:
+            done = room.feed(member, data)
+        except Exception as exc:
+            refuse(exc)
+            return
+        if done is not None:
+            done.add_done_callback(finished)
+
     member.outbox.attach(conn)
     conn.attach(member.outbox)
-    await _receive(conn.receive, room, member)
+    conn.on_message = on_message
+    # Frames read before the callback was set wait in the connection; then receive()
+    # returns None once the connection closes.
+    while (message := await conn.receive()) is not None:
+        on_message(message)
 
 
 async def _send(websocket: WebSocket, member: Member) -> None:

@@ -28,6 +28,8 @@ import asyncio
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from pycrdt import Doc, Snapshot, get_update, merge_updates
@@ -143,50 +145,19 @@ def _within(update: bytes, state_vector: bytes) -> bool:
     return True
 
 
-class _Turns:
-    """A first-come, first-served lock for a room's writes.
+_STEP1, _UPDATE, _READ, _FLUSH = range(4)
 
-    Taken once or twice per update on a busy server, so taking it when it is free costs
-    two attribute reads and no coroutine (``asyncio.Lock`` costs several calls):
-    ``if not turns.take_now(): await turns.take()``, then ``turns.give()`` in a ``finally``.
-    """
 
-    __slots__ = ("_busy", "_waiters")
+@dataclass(slots=True)
+class _Job:
+    """What waits for the room's write in progress: a member's sync step 1 or update, or a
+    read of the committed state, or a flush. ``done`` gets its outcome."""
 
-    def __init__(self) -> None:
-        self._busy = False
-        self._waiters: deque[asyncio.Future[None]] = deque()
-
-    def take_now(self) -> bool:
-        """Take the lock if it is free and no one waits for it; whether it did."""
-        if self._busy or self._waiters:
-            return False
-        self._busy = True
-        return True
-
-    async def take(self) -> None:
-        """Wait for the lock, in turn, and take it."""
-        if self.take_now():
-            return
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._waiters.append(turn)
-        try:
-            await turn
-        except BaseException:
-            if turn.done() and not turn.cancelled():
-                self.give()  # handed the lock as this waiter was cancelled: pass it on
-            else:
-                self._waiters.remove(turn)
-            raise
-
-    def give(self) -> None:
-        """Let the lock go: to the first waiter, if any."""
-        while self._waiters:
-            turn = self._waiters.popleft()
-            if not turn.done():
-                turn.set_result(None)  # the lock stays taken, by that waiter now
-                return
-        self._busy = False
+    kind: int
+    member: Member | None
+    payload: bytes = b""
+    index: int = 0
+    done: asyncio.Future[Any] | None = None
 
 
 class Room:
@@ -194,7 +165,9 @@ class Room:
 
     Made by :meth:`load`; members come and go through :meth:`add` and :meth:`remove`
     (``bandmate.sync.rooms.Rooms`` does both), and each member's frames go to
-    :meth:`receive`. Updates are committed through ``append`` when given (a shared
+    :meth:`receive` (or :meth:`feed`, from a transport's callback). While an update commits,
+    the sync steps 1 and updates of every member wait in a queue, in order, and are handled
+    in the commit's callback; the flood gate bounds how much one connection can queue. Updates are committed through ``append`` when given (a shared
     batching writer), else through ``log.append``.
     """
 
@@ -222,7 +195,10 @@ class Room:
         self._fingerprint: bytes | None = None  # of the document, when known
         self._unsnapshotted = 0  # updates logged since the last snapshot
         self._presence: dict[int, tuple[AwarenessEntry, Member]] = {}
-        self._turns = _Turns()
+        # Updates are handled in turn: while one commits (or a snapshot is written), what
+        # reads or writes the document waits here, in order.
+        self._busy = False
+        self._queue: deque[_Job] = deque()
 
     def _append_alone(
         self, project_id: str, data: bytes, author_id: str | None
@@ -300,7 +276,9 @@ class Room:
     # frames -------------------------------------------------------------------------------
 
     async def receive(self, member: Member, data: bytes) -> None:
-        """Handle one binary frame from ``member``.
+        """Handle one binary frame from ``member``; return once it is handled (an update:
+        committed and broadcast, or refused). Cancelled while its update commits, it
+        still waits for the commit, then raises ``CancelledError``.
 
         Raises:
             MessageTooLargeError: The frame is over the size cap.
@@ -310,6 +288,18 @@ class Room:
             EditDeniedError: ``member`` may not edit and the update would change the song.
             Exception: The update log failed (the update was not stored).
         """
+        done = self.feed(member, data)
+        if done is not None:
+            await _outlast(done)
+
+    def feed(self, member: Member, data: bytes) -> asyncio.Future[Any] | None:
+        """Handle one binary frame from ``member`` now, as far as it can be.
+
+        Returns ``None`` when it was handled at once, else a future done once it is: an
+        update being committed, or anything that reads or writes the document while another
+        update commits (it waits its turn). The future holds the errors :meth:`receive`
+        raises; errors found at once are raised here.
+        """
         if len(data) > self._limits.max_message_bytes:
             raise MessageTooLargeError(
                 f"message of {len(data)} bytes exceeds {self._limits.max_message_bytes} bytes"
@@ -318,15 +308,10 @@ class Room:
         message = decode_message(data)
         match message:
             case SyncStep1(state_vector):
-                if not self._turns.take_now():  # not before the update in progress commits
-                    await self._turns.take()
-                try:
-                    member.send(SyncStep2(encode_diff(self.doc, state_vector)))
-                finally:
-                    self._turns.give()
+                return self._submit(_Job(_STEP1, member, state_vector))
             case SyncStep2(update) | SyncUpdate(update):
                 member.updates_received += 1
-                await self._write(member, member.updates_received, update)
+                return self._submit(_Job(_UPDATE, member, update, member.updates_received))
             case AwarenessUpdate(update):
                 if len(data) > self._limits.max_awareness_bytes:
                     raise MessageTooLargeError(
@@ -338,76 +323,116 @@ class Room:
                 member.send(AwarenessUpdate(self._awareness_of_all()))
             case PermissionDenied() | Ack():
                 raise ProtocolError(f"{type(message).__name__} messages are sent by servers only")
+        return None
 
     async def committed_state(self) -> bytes:
         """The whole document as one update, once the update being written (if any) is
         committed or refused."""
-        await self._turns.take()
-        try:
-            return encode_state(self.doc)
-        finally:
-            self._turns.give()
+        done = self._submit(_Job(_READ, None))
+        assert done is not None
+        state: bytes = await done
+        return state
 
-    async def _write(self, member: Member, index: int, update: bytes) -> None:
-        if not self._turns.take_now():
-            await self._turns.take()
-        try:
-            if member.held:
-                update, member.held = _merge(member.held, update), b""
-            # An update with new items changes the document (or waits for missing ones);
-            # only one without them (a sync step 2 of a peer that is up to date, or pure
-            # deletions) needs the fingerprints to tell whether it changes anything.
-            within = _within(update, encode_state_vector(self.doc))
-            before = self._fingerprint_now() if within else None
+    # the queue ----------------------------------------------------------------------------
+
+    def _submit(self, job: _Job) -> asyncio.Future[Any] | None:
+        # Handled now when nothing is in progress (errors raised to the caller), else queued.
+        if self._busy or self._queue:
+            job.done = asyncio.get_running_loop().create_future()
+            self._queue.append(job)
+            return job.done
+        self._run(job)
+        return job.done
+
+    def _run(self, job: _Job) -> None:
+        if job.kind == _UPDATE:
+            self._write(job)
+        elif job.kind == _STEP1:
+            assert job.member is not None
+            job.member.send(SyncStep2(encode_diff(self.doc, job.payload)))
+            _settle(job.done, None)
+        else:
+            if job.done is None:
+                job.done = asyncio.get_running_loop().create_future()
+            if job.kind == _READ:
+                job.done.set_result(encode_state(self.doc))
+            elif self._unsnapshotted:  # _FLUSH
+                self._start_snapshot(job.done)
+            else:
+                job.done.set_result(None)
+
+    def _next(self) -> None:
+        # The write in progress is over: handle what waited, until one writes again.
+        while self._queue and not self._busy:
+            job = self._queue.popleft()
+            if job.member is not None and job.member not in self.members:
+                assert job.done is not None
+                job.done.cancel()  # its connection left: a client sends it again
+                continue
             try:
-                apply_update(self.doc, update)
-            except DocumentError:
-                self._roll_back()
-                raise
-            self._fingerprint = None
-            if within and self._fingerprint_now() == before:
-                member.ack(index, self.seq)
-                return
-            if not member.can_edit:
-                self._roll_back()
-                raise EditDeniedError(
-                    f"user {member.user_id!r} is a viewer of {self.project_id!r} and cannot edit"
-                )
-            if not within and not _within(update, encode_state_vector(self.doc)):
-                self._roll_back()
-                self._hold(member, update)
-                return
-            cancelled = False
+                self._run(job)
+            except Exception as exc:
+                _settle(job.done, exc)
+
+    def _write(self, job: _Job) -> None:
+        member, index, update = job.member, job.index, job.payload
+        assert member is not None
+        if member.held:
+            update, member.held = _merge(member.held, update), b""
+        # An update with new items changes the document (or waits for missing ones);
+        # only one without them (a sync step 2 of a peer that is up to date, or pure
+        # deletions) needs the fingerprints to tell whether it changes anything.
+        within = _within(update, encode_state_vector(self.doc))
+        before = self._fingerprint_now() if within else None
+        try:
+            apply_update(self.doc, update)
+        except DocumentError:
+            self._roll_back()
+            raise
+        self._fingerprint = None
+        if within and self._fingerprint_now() == before:
+            member.ack(index, self.seq)
+            _settle(job.done, None)
+            return
+        if not member.can_edit:
+            self._roll_back()
+            raise EditDeniedError(
+                f"user {member.user_id!r} is a viewer of {self.project_id!r} and cannot edit"
+            )
+        if not within and not _within(update, encode_state_vector(self.doc)):
+            self._roll_back()
+            self._hold(member, update)
+            _settle(job.done, None)
+            return
+        if job.done is None:
+            job.done = asyncio.get_running_loop().create_future()
+        try:
             committing = self._append(self.project_id, update, member.user_id)
-            while True:
-                try:
-                    entry = await asyncio.shield(committing)
-                    break
-                except asyncio.CancelledError:
-                    # The connection is being torn down while its update commits: once
-                    # committed it must still reach the others, so finish first.
-                    cancelled = True
-                    if not committing.done():
-                        continue
-                    if committing.cancelled() or committing.exception() is not None:
-                        self._roll_back()
-                        raise
-                    entry = committing.result()
-                    break
-                except BaseException:
-                    self._roll_back()
-                    raise
+        except Exception:
+            self._roll_back()
+            raise
+        self._busy = True
+        committing.add_done_callback(partial(self._committed, job, update))
+
+    def _committed(self, job: _Job, update: bytes, committing: asyncio.Future[Any]) -> None:
+        assert job.member is not None
+        assert job.done is not None
+        self._busy = False
+        error = asyncio.CancelledError() if committing.cancelled() else committing.exception()
+        if error is not None:
+            self._roll_back()
+            _settle(job.done, error)
+        else:
+            entry = committing.result()
             self.seq = entry.seq
             self._tail.append(update)
             self._unsnapshotted += 1
-            self._broadcast(SyncUpdate(update), skip=member)
-            member.ack(index, entry.seq)
-            if cancelled:
-                raise asyncio.CancelledError
+            self._broadcast(SyncUpdate(update), skip=job.member)
+            job.member.ack(job.index, entry.seq)
+            _settle(job.done, None)
             if self._unsnapshotted >= self._limits.compact_every:
-                await self._snapshot()
-        finally:
-            self._turns.give()
+                self._start_snapshot(None)
+        self._next()
 
     def _fingerprint_now(self) -> bytes:
         # Computed when first needed after a change, not per update.
@@ -471,21 +496,62 @@ class Room:
 
     # snapshots ----------------------------------------------------------------------------
 
-    async def _snapshot(self) -> None:
-        state = encode_state(self.doc)
-        try:
-            await self._log.snapshot(self.project_id, state, upto_seq=self.seq)
-        except Exception:
-            log.exception("snapshot of %s at seq %d failed", self.project_id, self.seq)
-            return
-        self._base, self._tail = state, []
-        self._unsnapshotted = 0
+    def _start_snapshot(self, done: asyncio.Future[Any] | None) -> None:
+        # The document holds exactly the log up to seq: written while the room waits.
+        self._busy = True
+        state, seq = encode_state(self.doc), self.seq
+        writing = asyncio.ensure_future(self._log.snapshot(self.project_id, state, upto_seq=seq))
+        writing.add_done_callback(partial(self._snapshotted, state, seq, done))
+
+    def _snapshotted(
+        self, state: bytes, seq: int, done: asyncio.Future[Any] | None, writing: asyncio.Future[Any]
+    ) -> None:
+        self._busy = False
+        if writing.cancelled() or writing.exception() is not None:
+            error = writing.exception() if not writing.cancelled() else "cancelled"
+            log.error("snapshot of %s at seq %d failed: %s", self.project_id, seq, error)
+        else:
+            self._base, self._tail = state, []
+            self._unsnapshotted = 0
+        _settle(done, None)
+        self._next()
 
     async def flush(self) -> None:
         """Write a snapshot if updates were logged since the last one."""
-        await self._turns.take()
+        done = self._submit(_Job(_FLUSH, None))
+        if done is not None:
+            await done
+
+
+def _settle(done: asyncio.Future[Any] | None, outcome: BaseException | None) -> None:
+    # A job's outcome to whoever waits for it (nobody, when it was handled at once).
+    if done is None or done.done():
+        return
+    if outcome is None:
+        done.set_result(None)
+    elif isinstance(outcome, asyncio.CancelledError):
+        done.cancel()
+    else:
+        done.set_exception(outcome)
+
+
+async def _outlast(done: asyncio.Future[Any]) -> None:
+    # Wait for ``done`` even when cancelled meanwhile (a connection torn down while its
+    # update commits still waits for the commit); then raise its error, or the cancel.
+    cancelled = False
+    while True:
         try:
-            if self._unsnapshotted:
-                await self._snapshot()
-        finally:
-            self._turns.give()
+            await asyncio.shield(done)
+            break
+        except asyncio.CancelledError:
+            if not done.done():
+                cancelled = True
+                continue
+            if done.cancelled():
+                raise
+            break
+    error = done.exception()
+    if error is not None:
+        raise error
+    if cancelled:
+        raise asyncio.CancelledError
