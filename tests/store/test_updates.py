@@ -289,3 +289,29 @@ async def test_a_batch_larger_than_one_insert_keeps_its_order(case: LogCase) -> 
     stored = await case.log.read_since(case.project_id)
     assert [u.seq for u in stored] == list(range(1, 2501))
     assert [u.data for u in stored] == [u.data for u in out] == [data for _, data, _ in items]
+
+
+async def test_sqlite_log_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
+    database = Database(sqlite_url(tmp_path / "c.db"))
+    try:
+        await upgrade(database)
+        async with database.transaction() as db:
+            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
+            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
+        log = SqlUpdateLog(database)
+        main = tmp_path / "c.db"
+        before = main.stat().st_size
+        for n in range(100):
+            await log.append(project.id, bytes(4000) + bytes([n]), author_id=None)
+        # Far below SQLite's own checkpoint (1,000 pages, and the writer's backstop is
+        # 20,000): only the checkpointer thread copies the WAL into the database file.
+        for _ in range(100):
+            if main.stat().st_size >= before + 300_000:
+                break
+            await asyncio.sleep(0.05)
+        assert main.stat().st_size >= before + 300_000
+        assert len(await log.read_since(project.id)) == 100
+        assert any(t.name == "bandmate-sqlite-checkpoint" for t in threading.enumerate())
+    finally:
+        await database.close()
+    assert not any(t.name == "bandmate-sqlite-checkpoint" for t in threading.enumerate())
