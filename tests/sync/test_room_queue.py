@@ -133,3 +133,20 @@ async def test_awareness_is_relayed_at_once_even_while_an_update_commits() -> No
     assert [type(decode_message(f)).__name__ for f in sink.frames] == ["AwarenessUpdate"]
     log.gate.set()
     await room.flush()
+
+
+async def test_a_member_closed_while_its_update_waits_does_not_write_it() -> None:
+    log = GatedLog()
+    log.create("p")
+    room, editor, other, _ = await _room(log)
+    first = room.feed(editor, encode_message(SyncUpdate(_title("One", 9))))
+    await log.waiting.wait()
+    waiting = room.feed(other, encode_message(SyncUpdate(_title("Late", 11))))
+    assert first is not None
+    assert waiting is not None
+    other.close(4403, "removed from project p", notice=True)  # still in the room for now
+    log.gate.set()
+    await first
+    await asyncio.sleep(0)
+    assert waiting.cancelled()
+    assert [u.author_id for u in await log.read_since("p")] == ["e"]

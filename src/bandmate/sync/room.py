@@ -167,8 +167,9 @@ class Room:
     (``bandmate.sync.rooms.Rooms`` does both), and each member's frames go to
     :meth:`receive` (or :meth:`feed`, from a transport's callback). While an update commits,
     the sync steps 1 and updates of every member wait in a queue, in order, and are handled
-    in the commit's callback; the flood gate bounds how much one connection can queue. Updates are committed through ``append`` when given (a shared
-    batching writer), else through ``log.append``.
+    in the commit's callback; the flood gate bounds how much one connection can queue.
+    Updates are committed through ``append`` when given (a shared batching writer), else
+    through ``log.append``.
     """
 
     def __init__(
@@ -365,9 +366,14 @@ class Room:
         # The write in progress is over: handle what waited, until one writes again.
         while self._queue and not self._busy:
             job = self._queue.popleft()
-            if job.member is not None and job.member not in self.members:
+            member = job.member
+            if member is not None and (
+                member.outbox.closing is not None or member not in self.members
+            ):
+                # Its connection left, or is being closed (refused, or removed from the
+                # project): what it sent after that is dropped (a client sends it again).
                 assert job.done is not None
-                job.done.cancel()  # its connection left: a client sends it again
+                job.done.cancel()
                 continue
             try:
                 self._run(job)
