@@ -18,6 +18,7 @@ from bandmate.store.engine import Database, sqlite_url
 from bandmate.store.errors import NotFoundError
 from bandmate.store.migrate import upgrade
 from bandmate.store.models import ProjectRow
+from bandmate.store.records import Project
 from bandmate.store.updates import (
     InMemoryUpdateLog,
     SnapshotRangeError,
@@ -244,14 +245,19 @@ async def test_sqlite_file_writes_are_stored_as_sqlalchemy_stores_them(tmp_path:
         await database.close()
 
 
+async def _file_log(path: Path) -> tuple[Database, SqlUpdateLog, Project]:
+    """A migrated SQLite file database with one project, and its update log."""
+    database = Database(sqlite_url(path))
+    await upgrade(database)
+    async with database.transaction() as db:
+        user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
+        project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
+    return database, SqlUpdateLog(database), project
+
+
 async def test_sqlite_writer_reports_database_errors_and_stores_nothing(tmp_path: Path) -> None:
-    database = Database(sqlite_url(tmp_path / "b.db"))
+    database, log, project = await _file_log(tmp_path / "b.db")
     try:
-        await upgrade(database)
-        async with database.transaction() as db:
-            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
-            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
-        log = SqlUpdateLog(database)
         with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
             await log.append_many([(project.id, b"a", None), (project.id, b"b", "0" * 32)])
         assert await log.read_since(project.id) == []
@@ -264,13 +270,8 @@ async def test_sqlite_writer_thread_ends_when_idle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(updates, "_WRITER_IDLE_S", 0.05)
-    database = Database(sqlite_url(tmp_path / "b.db"))
+    database, log, project = await _file_log(tmp_path / "b.db")
     try:
-        await upgrade(database)
-        async with database.transaction() as db:
-            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
-            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
-        log = SqlUpdateLog(database)
         for round_ in range(2):  # a second append after the thread ended starts a new one
             await log.append(project.id, bytes([round_]), author_id=None)
             for _ in range(200):
@@ -292,13 +293,8 @@ async def test_a_batch_larger_than_one_insert_keeps_its_order(case: LogCase) -> 
 
 
 async def test_sqlite_log_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
-    database = Database(sqlite_url(tmp_path / "c.db"))
+    database, log, project = await _file_log(tmp_path / "c.db")
     try:
-        await upgrade(database)
-        async with database.transaction() as db:
-            user = await repos.insert_user(db, username="u", password_hash="x", now=T0)
-            project = await repos.insert_project(db, name="p", owner_id=user.id, now=T0)
-        log = SqlUpdateLog(database)
         main = tmp_path / "c.db"
         before = main.stat().st_size
         for n in range(100):

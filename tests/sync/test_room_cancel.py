@@ -3,38 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from pycrdt import Doc, Map
 
-from bandmate.store.updates import InMemoryUpdateLog, Update
 from bandmate.sync.limits import SyncLimits
 from bandmate.sync.member import Member
 from bandmate.sync.protocol import SyncUpdate, encode_message
 from bandmate.sync.rooms import Rooms
 
+from .gated import GatedLog
+
 pytestmark = pytest.mark.anyio
 
 LIMITS = SyncLimits(close_grace_s=0)
-
-
-class GatedLog(InMemoryUpdateLog):
-    """An in-memory log whose batches wait for :attr:`gate` before they commit."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = asyncio.Event()
-        self.waiting = asyncio.Event()
-        self.fail = False
-
-    async def append_many(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update]:
-        self.waiting.set()
-        await self.gate.wait()
-        if self.fail:
-            raise RuntimeError("disk full")
-        return await super().append_many(items)
 
 
 def _insert() -> bytes:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
 from typing import Any
 
 import pytest
 from pycrdt import Doc, Map
 
-from bandmate.store.updates import InMemoryUpdateLog, Update
 from bandmate.sync.limits import SyncLimits
 from bandmate.sync.member import Member
 from bandmate.sync.protocol import (
@@ -25,23 +23,11 @@ from bandmate.sync.protocol import (
 from bandmate.sync.rooms import Rooms
 from bandmate.sync.update import apply_update
 
+from .gated import GatedLog
+
 pytestmark = pytest.mark.anyio
 
 LIMITS = SyncLimits(close_grace_s=0)
-
-
-class GatedLog(InMemoryUpdateLog):
-    """An in-memory log whose batches wait for :attr:`gate` before they commit."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.gate = asyncio.Event()
-        self.waiting = asyncio.Event()
-
-    async def append_many(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update]:
-        self.waiting.set()
-        await self.gate.wait()
-        return await super().append_many(items)
 
 
 class Sink:
