@@ -88,3 +88,33 @@ test('snapping counts grid steps from the meter change', () => {
   assert.equal(snapTick(37, 1), 37)
   assert.equal(snapTick(-30, step), 0)
 })
+
+test('bar lines every n bars keep their numbers across meter changes', () => {
+  const meters = [
+    { tick: 0, numerator: 4, denominator: 4 },
+    { tick: 1920 * 5, numerator: 3, denominator: 4 },
+  ]
+  const all = barLines(meters, PPQ, 0, 1920 * 5 + 1440 * 10)
+  const every3 = barLines(meters, PPQ, 0, 1920 * 5 + 1440 * 10, 3)
+  assert.deepEqual(
+    every3.map((b) => b.bar),
+    all.filter((b) => (b.bar - 1) % 3 === 0).map((b) => b.bar),
+  )
+  assert.deepEqual(
+    every3.map((b) => b.tick),
+    all.filter((b) => (b.bar - 1) % 3 === 0).map((b) => b.tick),
+  )
+  assert.deepEqual(
+    barLines(meters, PPQ, 1920 * 2, 1920 * 5 + 1440 * 10, 4).map((b) => b.bar),
+    [5, 9, 13],
+  )
+})
+
+test('an overview of 2^53 ticks asks for a bounded number of bar lines', () => {
+  const end = Number.MAX_SAFE_INTEGER
+  const every = Math.ceil(end / 1920 / 500)
+  const lines = barLines([{ tick: 0, numerator: 4, denominator: 4 }], PPQ, 0, end, every)
+  assert.ok(lines.length <= 501 && lines.length >= 499, `${lines.length} lines`)
+  assert.equal(lines[0]!.bar, 1)
+  assert.equal(lines[1]!.bar, 1 + every)
+})

@@ -66,8 +66,11 @@ export interface BarLine {
 /**
  * The bar lines from `from` to `to` (inclusive of a bar starting at `from`).
  * A meter change starts a new bar even where the previous bar was not full.
+ * With `every` above 1, only bars numbered 1, 1 + every, 1 + 2 × every, … (what an overview
+ * too narrow for every bar labels): the work is then proportional to what is returned, even
+ * for a range of 2^53 ticks.
  */
-export function barLines(meters: readonly Meter[], ppq: number, from: number, to: number): BarLine[] {
+export function barLines(meters: readonly Meter[], ppq: number, from: number, to: number, every = 1): BarLine[] {
   const lines: BarLine[] = []
   let bar = 1
   const changes = meters.length > 0 ? meters : [{ tick: 0, numerator: 4, denominator: 4 }]
@@ -77,8 +80,9 @@ export function barLines(meters: readonly Meter[], ppq: number, from: number, to
     const length = barTicks(meter, ppq)
     const count = Math.ceil((Math.min(end, to + 1) - meter.tick) / length)
     // Skip whole bars before `from` arithmetically so that far scrolls stay cheap.
-    const first = Math.max(0, Math.floor((from - meter.tick) / length))
-    for (let k = first; k < count; k++) {
+    let first = Math.max(0, Math.floor((from - meter.tick) / length))
+    first += (every - ((bar + first - 1) % every)) % every // on to a bar numbered 1 + n × every
+    for (let k = first; k < count; k += every) {
       const tick = meter.tick + k * length
       if (tick >= end || tick > to) break
       if (tick >= from) lines.push({ tick, bar: bar + k, meter })

@@ -308,8 +308,11 @@ export class Arrangement {
       ctx.fillStyle = '#0e0f12'
       ctx.fillRect(0, y + LANE_H - 1, width, 1)
     })
-    const bars = barLines(song.meters, song.ppq, 0, extent)
-    const every = Math.max(1, Math.ceil(36 / Math.max(1, (bars[1]?.tick ?? song.ppq * 4) * px)))
+    const barPx = barTicks(song.meters[0] ?? { tick: 0, numerator: 4, denominator: 4 }, song.ppq) * px
+    const every = Math.max(1, Math.ceil(36 / Math.max(1e-9, barPx)))
+    // Every bar gets a line while bars are 4 px apart or more; closer than that (a long
+    // song, or a note far out), only the labelled ones: never more lines than pixels.
+    const bars = barLines(song.meters, song.ppq, 0, extent, barPx >= 4 ? 1 : every)
     ctx.fillStyle = '#1c1f26'
     ctx.fillRect(0, 0, width, RULER_H)
     if (state.loop.end > state.loop.start) {
