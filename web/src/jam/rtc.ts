@@ -331,6 +331,13 @@ export class AudioMesh {
     }
     this.peers.set(id, peer)
     pc.onnegotiationneeded = () => void this.offer(peer)
+    pc.onsignalingstatechange = () => {
+      // The source changed while a negotiation was under way (startAudio could not offer
+      // then): once it settles, negotiate again so this source's Opus preferences apply.
+      if (pc.signalingState === 'stable' && this.stream !== null && peer.tunedFor !== null && peer.tunedFor !== this.source) {
+        void this.offer(peer)
+      }
+    }
     pc.onicecandidate = ({ candidate }) => {
       if (candidate !== null) this.signal(id, 'ice', candidate.toJSON() as Record<string, unknown>)
     }
