@@ -142,3 +142,19 @@ def test_a_viewer_sees_sections_but_cannot_edit_them(new_context: NewContext) ->
     expect(viewer.locator(".section-band")).to_have_count(2)
     assert _sections(viewer) == [("0", "Intro"), (str(2 * BAR), "Verse")]
     assert _sections(ana) == _sections(viewer)
+
+
+def test_escape_clears_a_section_selection(new_context: NewContext) -> None:
+    owner = new_context()
+    sign_up(owner, "ana")
+    project_id = create_project(owner, "Sections")
+    ana = open_studio(owner, project_id)
+    _add_at(ana, 0, "Intro")
+    marker = ana.locator(_band(ana, "Intro") + " .section-marker")
+    marker.click()
+    expect(marker).to_have_attribute("aria-pressed", "true")
+    ana.locator("canvas.lanes").focus()
+    ana.keyboard.press("Escape")
+    expect(marker).to_have_attribute("aria-pressed", "false")
+    ana.keyboard.press("Delete")  # nothing is selected any more: nothing is deleted
+    expect(ana.locator(".section-band")).to_have_count(1)

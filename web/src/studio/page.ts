@@ -267,6 +267,10 @@ function mountStudio(element: HTMLElement, project: Project, user: User): () => 
     audioTrack: () => editor.audioTrack() !== null,
     section: () => arrangement.sections.selectedId,
     removeSection: () => arrangement.sections.removeSelected(),
+    deselect: () => {
+      editor.clearChord()
+      arrangement.sections.clear()
+    },
     removeChord: (id) => {
       removeChord(session.doc, id, session.edit)
       editor.clearChord()

@@ -22,6 +22,8 @@ export interface ShortcutTargets {
   /** The selected section of the section lane, if any, and how to remove it. */
   section: () => string | null
   removeSection: () => void
+  /** Drop the chord and section selections (Escape clears every selection). */
+  deselect: () => void
   select: (ids: Iterable<string>) => void
   /** Whether the open track is an audio track (clips, no notes): no notes are pasted there. */
   audioTrack: () => boolean
@@ -66,7 +68,10 @@ export function installShortcuts(t: ShortcutTargets): () => void {
       else undo.undo()
     } else if (mod && key === 'y' && canEdit) undo.redo()
     else if (mod && key === 'a' && track !== null) t.select(track.notes.map((n) => n.id))
-    else if (key === 'Escape') t.select([])
+    else if (key === 'Escape') {
+      t.select([])
+      t.deselect()
+    }
     else if (mod && key === 'c') clipboard = selected.map(({ id: _id, ...n }) => n)
     else if (mod && key === 'v' && canEdit && track !== null && clipboard.length > 0 && !t.audioTrack()) {
       const at = snapTick(state.playhead, step, song?.meters ?? [], 'floor')
