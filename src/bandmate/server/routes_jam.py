@@ -192,11 +192,7 @@ async def _serve_lean(
     # Pongs are stamped as late as possible: t2 is the send time.
     player.outbox.attach(conn, render=lambda pong: encode_pong(pong.ping, pong.t1, room.clock()))
     conn.attach(player.outbox)
-    conn.on_message = on_message
-    # Frames read before the callback was set wait in the connection; then receive()
-    # returns None once the connection closes.
-    while (message := await conn.receive()) is not None:
-        on_message(message)
+    await conn.serve(on_message)
 
 
 async def _send(websocket: WebSocket, room: JamRoom, player: Player) -> None:

@@ -179,19 +179,9 @@ async def _serve_lean(conn: WsConnection, room: Room, member: Member) -> None:
     # outbox until it drains). Each frame is handled as it is read, in the transport's
     # callback: no task switch per update; one that must wait (for its commit, or for the
     # update in progress) finishes in the room's own callbacks.
-    def refuse(exc: Exception) -> None:
-        code, reason = close_of(exc, CLOSE_CODES)
-        if code == CloseCode.INTERNAL:
-            log.error(
-                "sync message failed",
-                exc_info=(type(exc), exc, exc.__traceback__),
-                extra={"project_id": room.project_id},
-            )
-        member.close(code, reason, notice=code == CloseCode.FORBIDDEN)
-
     def finished(done: asyncio.Future[Any]) -> None:
         if not done.cancelled() and isinstance(error := done.exception(), Exception):
-            refuse(error)
+            _refuse(room, member, error)
 
     def on_message(data: bytes | str) -> None:
         if member.outbox.closing is not None:
@@ -202,18 +192,14 @@ async def _serve_lean(conn: WsConnection, room: Room, member: Member) -> None:
         try:
             done = room.feed(member, data)
         except Exception as exc:
-            refuse(exc)
+            _refuse(room, member, exc)
             return
         if done is not None:
             done.add_done_callback(finished)
 
     member.outbox.attach(conn)
     conn.attach(member.outbox)
-    conn.on_message = on_message
-    # Frames read before the callback was set wait in the connection; then receive()
-    # returns None once the connection closes.
-    while (message := await conn.receive()) is not None:
-        on_message(message)
+    await conn.serve(on_message)
 
 
 async def _send(websocket: WebSocket, member: Member) -> None:
@@ -239,8 +225,17 @@ async def _receive(
         try:
             await room.receive(member, data)
         except Exception as exc:
-            code, reason = close_of(exc, CLOSE_CODES)
-            if code == CloseCode.INTERNAL:
-                log.exception("sync message failed", extra={"project_id": room.project_id})
-            member.close(code, reason, notice=code == CloseCode.FORBIDDEN)
+            _refuse(room, member, exc)
             return
+
+
+def _refuse(room: Room, member: Member, exc: Exception) -> None:
+    """Close ``member``'s connection with the close code for ``exc`` (logged if internal)."""
+    code, reason = close_of(exc, CLOSE_CODES)
+    if code == CloseCode.INTERNAL:
+        log.error(
+            "sync message failed",
+            exc_info=(type(exc), exc, exc.__traceback__),
+            extra={"project_id": room.project_id},
+        )
+    member.close(code, reason, notice=code == CloseCode.FORBIDDEN)

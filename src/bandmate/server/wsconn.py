@@ -11,7 +11,7 @@ and handler): a close before ``websocket.accept`` answers HTTP 403, the accept a
 101. After the accept a handler takes the :class:`WsConnection` out of the scope
 (:func:`lean_connection`) and speaks to it directly: no ASGI message per frame, no
 receive queue of asyncio, no sender task. A handler either awaits :meth:`receive` in
-its own task or sets :attr:`WsConnection.on_message` to be called as frames are read.
+its own task or hands :meth:`WsConnection.serve` a callback to be called as frames are read.
 What it sends goes to the transport at the end of the event loop's turn (one write for
 every frame a connection got during it) while the transport takes it; an attached
 :class:`Drain` (an outbox) holds the rest until the transport drains
@@ -419,6 +419,13 @@ class WsConnection(asyncio.Protocol):
                 await self._waiter
             finally:
                 self._waiter = None
+
+    async def serve(self, on_message: Callable[[bytes | str], None]) -> None:
+        """Call ``on_message`` with each message as it is read, in the transport's callback,
+        until the connection closes. Messages read before this call go first, in order."""
+        self.on_message = on_message
+        while (message := await self.receive()) is not None:
+            on_message(message)
 
     # frames out ---------------------------------------------------------------------------
 
