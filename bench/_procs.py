@@ -7,13 +7,18 @@ first on their path).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import cProfile
 import os
 import resource
 import signal
 import socket
 import subprocess
+import sys
+import threading
 import time
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -173,11 +178,6 @@ def watch_stalls(path: str, *, threshold_s: float = 0.01, tick_s: float = 0.001)
     its selector means the process was not running (another process had the core); the
     loop thread's scheduler state (from ``/proc``) is written with it.
     """
-    import asyncio
-    import sys
-    import threading
-    import traceback
-
     loop = asyncio.get_running_loop()
     ident = threading.get_ident()
     task = Path(f"/proc/self/task/{threading.get_native_id()}")
@@ -217,3 +217,38 @@ def watch_stalls(path: str, *, threshold_s: float = 0.01, tick_s: float = 0.001)
 
     stamp()
     threading.Thread(target=watch, name="stall-watch", daemon=True).start()
+
+
+def run_ours(server: Any, *, profile_s: float) -> None:
+    """Run our built uvicorn ``server`` in this (child) process, with the benchmarks' probes.
+
+    ``BENCH_PROFILE=path`` profiles the event loop with cProfile for its first
+    ``BENCH_PROFILE_S`` seconds (default ``profile_s``); ``BENCH_STALLS=path`` records where
+    the loop was whenever it stalled (:func:`watch_stalls`).
+    """
+    profile = os.environ.get("BENCH_PROFILE")
+    stalls = os.environ.get("BENCH_STALLS")
+    if not profile and not stalls:
+        server.run()
+        return
+    profiler = cProfile.Profile()
+
+    async def serve() -> None:
+        if stalls:
+            watch_stalls(stalls)
+        dumping = None
+        if profile:
+
+            async def dump() -> None:
+                await asyncio.sleep(float(os.environ.get("BENCH_PROFILE_S", str(profile_s))))
+                profiler.disable()
+                profiler.dump_stats(profile)
+
+            dumping = asyncio.create_task(dump())
+            profiler.enable()
+        await server.serve()
+        if dumping is not None:
+            dumping.cancel()
+
+    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
+        runner.run(serve())

@@ -50,7 +50,7 @@ from _procs import (
     pinner,
     prepare_projects,
     raise_nofile,
-    watch_stalls,
+    run_ours,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -67,37 +67,7 @@ def serve_ours() -> None:
     from bandmate.server.app import build_server
 
     server = build_server(dataclasses.replace(settings_from_env(), seed_demo=False))
-    profile = os.environ.get("BENCH_PROFILE")
-    stalls = os.environ.get("BENCH_STALLS")
-    if stalls:
-
-        async def serve_watched() -> None:
-            watch_stalls(stalls)
-            await server.serve()
-
-        with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
-            runner.run(serve_watched())
-        return
-    if not profile:
-        server.run()
-        return
-    import cProfile
-
-    profiler = cProfile.Profile()
-
-    async def serve() -> None:
-        async def dump() -> None:
-            await asyncio.sleep(float(os.environ.get("BENCH_PROFILE_S", "15")))
-            profiler.disable()
-            profiler.dump_stats(profile)
-
-        task = asyncio.create_task(dump())
-        profiler.enable()
-        await server.serve()
-        task.cancel()
-
-    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
-        runner.run(serve())
+    run_ours(server, profile_s=15.0)
 
 
 def serve_bare(port: int) -> None:

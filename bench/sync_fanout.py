@@ -30,7 +30,8 @@ The machine's speed drifts from minute to minute on a shared host, so the load r
 each round's ratios, each figure's median, and the median of the per-round ratios.
 ``BENCH_WS=asgi`` serves ours on uvicorn's own WebSockets instead of the lean connection
 (``bandmate.server.wsconn``), to compare the two. ``BENCH_PROFILE=path.prof`` profiles our
-server's event loop with cProfile for its first ``BENCH_PROFILE_S`` seconds (default 20).
+server's event loop with cProfile for its first ``BENCH_PROFILE_S`` seconds (default 20);
+``BENCH_STALLS=path`` records where it was whenever it stalled (``_procs.run_ours``).
 ``BENCH_TRACEMALLOC=path`` traces our server's allocations (``BENCH_TRACEMALLOC_FRAMES``
 frames, default 1) while the idle sockets open and dumps what is still held after to
 ``path`` (the RSS figure is then inflated by the tracing: use it to see what a connection
@@ -64,6 +65,7 @@ from _procs import (
     prepare_projects,
     raise_nofile,
     rss_bytes,
+    run_ours,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,28 +100,7 @@ def serve_ours() -> None:
                 tracemalloc.stop()
 
         signal.signal(signal.SIGUSR1, on_signal)
-    profile = os.environ.get("BENCH_PROFILE")
-    if not profile:
-        server.run()
-        return
-    import cProfile
-
-    profiler = cProfile.Profile()
-    after = float(os.environ.get("BENCH_PROFILE_S", "20"))
-
-    async def serve() -> None:
-        async def dump() -> None:
-            await asyncio.sleep(after)
-            profiler.disable()
-            profiler.dump_stats(profile)
-
-        task = asyncio.create_task(dump())
-        profiler.enable()
-        await server.serve()
-        task.cancel()
-
-    with asyncio.Runner(loop_factory=server.config.get_loop_factory()) as runner:
-        runner.run(serve())
+    run_ours(server, profile_s=20.0)
 
 
 class Server(ChildServer):
