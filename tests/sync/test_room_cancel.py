@@ -8,16 +8,11 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from bandmate.sync.limits import SyncLimits
-from bandmate.sync.member import Member
 from bandmate.sync.protocol import SyncUpdate, encode_message
-from bandmate.sync.rooms import Rooms
 
-from .gated import GatedLog
+from .gated import GatedLog, editor_and_other
 
 pytestmark = pytest.mark.anyio
-
-LIMITS = SyncLimits(close_grace_s=0)
 
 
 def _insert() -> bytes:
@@ -30,11 +25,7 @@ def _insert() -> bytes:
 async def test_a_cancelled_receive_still_applies_broadcasts_and_acks_its_commit() -> None:
     log = GatedLog()
     log.create("p")
-    rooms = Rooms(log, limits=LIMITS)
-    editor = Member("e", can_edit=True, limits=LIMITS, acks=True)
-    other = Member("o", can_edit=True, limits=LIMITS)
-    room = await rooms.join("p", editor)
-    await rooms.join("p", other)
+    room, editor, other = await editor_and_other(log)
     update = _insert()
     receiving = asyncio.create_task(room.receive(editor, encode_message(SyncUpdate(update))))
     await log.waiting.wait()
@@ -55,11 +46,7 @@ async def test_a_failed_commit_under_cancellation_leaves_no_trace() -> None:
     log = GatedLog()
     log.create("p")
     log.fail = True
-    rooms = Rooms(log, limits=LIMITS)
-    editor = Member("e", can_edit=True, limits=LIMITS)
-    other = Member("o", can_edit=True, limits=LIMITS)
-    room = await rooms.join("p", editor)
-    await rooms.join("p", other)
+    room, editor, other = await editor_and_other(log)
     queued = other.outbox._frames
     update = _insert()
     receiving = asyncio.create_task(room.receive(editor, encode_message(SyncUpdate(update))))

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from pycrdt import Doc, Map
 
-from bandmate.sync.limits import SyncLimits
 from bandmate.sync.member import Member
 from bandmate.sync.protocol import (
     AwarenessEntry,
@@ -20,14 +19,12 @@ from bandmate.sync.protocol import (
     encode_awareness,
     encode_message,
 )
-from bandmate.sync.rooms import Rooms
+from bandmate.sync.room import Room
 from bandmate.sync.update import apply_update
 
-from .gated import GatedLog
+from .gated import GatedLog, editor_and_other
 
 pytestmark = pytest.mark.anyio
-
-LIMITS = SyncLimits(close_grace_s=0)
 
 
 class Sink:
@@ -51,12 +48,8 @@ def _title(title: str, client_id: int) -> bytes:
     return author.get_update()
 
 
-async def _room(log: GatedLog) -> tuple[Any, Member, Member, Sink]:
-    rooms = Rooms(log, limits=LIMITS)
-    editor = Member("e", can_edit=True, limits=LIMITS, acks=True)
-    other = Member("o", can_edit=True, limits=LIMITS)
-    room = await rooms.join("p", editor)
-    await rooms.join("p", other)
+async def _room(log: GatedLog) -> tuple[Room, Member, Member, Sink]:
+    room, editor, other = await editor_and_other(log)
     sink = Sink()
     other.outbox.attach(sink)
     sink.frames.clear()  # the sync step 1 every member gets on joining
