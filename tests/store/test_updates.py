@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
+import fcntl
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -12,10 +12,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 
 from bandmate.store import repos, updates
 from bandmate.store.engine import Database, sqlite_url
 from bandmate.store.errors import NotFoundError
+from bandmate.store.journal import JournalHeldError, encode_frame
 from bandmate.store.migrate import upgrade
 from bandmate.store.models import ProjectRow
 from bandmate.store.records import Project
@@ -23,6 +25,7 @@ from bandmate.store.updates import (
     InMemoryUpdateLog,
     SnapshotRangeError,
     SqlUpdateLog,
+    Update,
     UpdateLog,
     utc_now,
 )
@@ -210,9 +213,10 @@ async def test_sql_log_survives_a_reopen(db_url: str) -> None:
 
 
 async def test_sqlite_file_writes_are_stored_as_sqlalchemy_stores_them(tmp_path: Path) -> None:
-    # On a SQLite file, appends and snapshots go through the stdlib driver on a writer
-    # thread: the rows must hold the formats SQLAlchemy writes (compared with a project
-    # the ORM inserted at the same time) and read back through the ORM unchanged.
+    # On a SQLite file, appends go through the journal and are moved into the tables by a
+    # writer thread (snapshots too) with the stdlib driver: the rows must hold the formats
+    # SQLAlchemy writes (compared with a project the ORM inserted at the same time) and
+    # read back through the ORM unchanged.
     database = Database(sqlite_url(tmp_path / "b.db"))
     try:
         await upgrade(database)
@@ -224,6 +228,7 @@ async def test_sqlite_file_writes_are_stored_as_sqlalchemy_stores_them(tmp_path:
         log = SqlUpdateLog(database, clock=lambda: t1)
         first = await log.append_many([(project.id, b"\x00\xff", user.id)])
         snap = await log.snapshot(project.id, b"\x01s", upto_seq=1)
+        await log.move_journal()
         async with database.engine.connect() as conn:
             result = await conn.exec_driver_sql(
                 "SELECT u.created_at, s.created_at, p.updated_at, w.created_at, "
@@ -255,13 +260,22 @@ async def _file_log(path: Path) -> tuple[Database, SqlUpdateLog, Project]:
     return database, SqlUpdateLog(database), project
 
 
-async def test_sqlite_writer_reports_database_errors_and_stores_nothing(tmp_path: Path) -> None:
+async def _reopen(path: Path) -> tuple[Database, SqlUpdateLog]:
+    database = Database(sqlite_url(path))
+    return database, SqlUpdateLog(database)
+
+
+async def test_sqlite_log_keeps_an_update_whose_author_is_gone_as_nobodys(
+    tmp_path: Path,
+) -> None:
+    # As deleting a user does to the updates already moved (ON DELETE SET NULL).
     database, log, project = await _file_log(tmp_path / "b.db")
     try:
-        with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
-            await log.append_many([(project.id, b"a", None), (project.id, b"b", "0" * 32)])
-        assert await log.read_since(project.id) == []
-        assert (await log.append(project.id, b"c", author_id=None)).seq == 1
+        await log.append_many([(project.id, b"a", None), (project.id, b"b", "0" * 32)])
+        await log.move_journal()
+        stored = await log.read_since(project.id)
+        assert [(u.seq, u.data, u.author_id) for u in stored] == [(1, b"a", None), (2, b"b", None)]
+        assert (await log.append(project.id, b"c", author_id=None)).seq == 3
     finally:
         await database.close()
 
@@ -292,7 +306,10 @@ async def test_a_batch_larger_than_one_insert_keeps_its_order(case: LogCase) -> 
     assert [u.data for u in stored] == [u.data for u in out] == [data for _, data, _ in items]
 
 
-async def test_sqlite_log_is_checkpointed_off_the_writer(tmp_path: Path) -> None:
+async def test_sqlite_journal_is_moved_into_the_tables_and_checkpointed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(updates, "_MOVE_EVERY_S", 0.05)
     database, log, project = await _file_log(tmp_path / "c.db")
     try:
         main = tmp_path / "c.db"
@@ -300,14 +317,95 @@ async def test_sqlite_log_is_checkpointed_off_the_writer(tmp_path: Path) -> None
         for n in range(100):
             await log.append(project.id, bytes(4000) + bytes([n]), author_id=None)
         # Far below SQLite's own checkpoint (1,000 pages, and the writer's backstop is
-        # 20,000): only the checkpointer thread copies the WAL into the database file.
+        # 20,000): only the checkpoint after each move copies the WAL into the file.
         for _ in range(100):
             if main.stat().st_size >= before + 300_000:
                 break
             await asyncio.sleep(0.05)
         assert main.stat().st_size >= before + 300_000
-        assert len(await log.read_since(project.id)) == 100
-        assert any(t.name == "bandmate-sqlite-checkpoint" for t in threading.enumerate())
+        assert not list((tmp_path / "c.db-updates").glob("*.seg"))
+        async with database.transaction() as db:
+            row = await db.get(ProjectRow, project.id)
+            assert row is not None
+            assert row.last_seq == 100
+        assert [u.seq for u in await log.read_since(project.id)] == list(range(1, 101))
     finally:
         await database.close()
-    assert not any(t.name == "bandmate-sqlite-checkpoint" for t in threading.enumerate())
+
+
+async def test_sqlite_log_reads_what_the_journal_holds_before_it_is_moved(
+    tmp_path: Path,
+) -> None:
+    database, log, project = await _file_log(tmp_path / "d.db")
+    try:
+        first = await log.append(project.id, b"one", author_id=None)
+        await log.move_journal()
+        second = await log.append(project.id, b"two", author_id=None)
+        assert await log.read_since(project.id) == [first, second]
+        assert await log.read_since(project.id, 1) == [second]
+        async with database.engine.connect() as conn:
+            moved = (await conn.exec_driver_sql("SELECT count(*) FROM project_updates")).scalar()
+        assert moved == 1
+        snap = await log.snapshot(project.id, b"state", upto_seq=2)  # in range: seq 2 is logged
+        assert snap.upto_seq == 2
+        with pytest.raises(SnapshotRangeError):
+            await log.snapshot(project.id, b"state", upto_seq=3)
+    finally:
+        await database.close()
+
+
+async def test_sqlite_journal_left_by_a_killed_process_is_moved_on_first_use(
+    tmp_path: Path,
+) -> None:
+    # Segments as a killed server leaves them: the last one ends in a torn frame (a write
+    # cut short, never acknowledged), and one update was moved already before the kill.
+    database, log, project = await _file_log(tmp_path / "e.db")
+    try:
+        moved = await log.append(project.id, b"moved", author_id=None)
+        await log.move_journal()
+    finally:
+        await database.close()
+    folder = tmp_path / "e.db-updates"
+    later = [Update(project.id, seq, None, T0, bytes([seq])) for seq in (2, 3, 4)]
+    (folder / "000000000007.seg").write_bytes(encode_frame([moved]) + encode_frame(later[:2]))
+    torn = encode_frame([Update(project.id, 5, None, T0, b"torn")])
+    (folder / "000000000008.seg").write_bytes(encode_frame(later[2:]) + torn[:-3])
+    database, log = await _reopen(tmp_path / "e.db")
+    try:
+        assert await log.read_since(project.id) == [moved, *later]
+        assert not list(folder.glob("*.seg"))
+        assert (await log.append(project.id, b"next", author_id=None)).seq == 5
+    finally:
+        await database.close()
+
+
+async def test_sqlite_journal_has_one_owner(tmp_path: Path) -> None:
+    database, log, project = await _file_log(tmp_path / "f.db")
+    folder = tmp_path / "f.db-updates"
+    folder.mkdir()
+    with (folder / "lock").open("a") as held:  # another process's lock, as flock sees it
+        fcntl.flock(held, fcntl.LOCK_EX)
+        try:
+            with pytest.raises(JournalHeldError, match="another process"):
+                await log.append(project.id, b"x", author_id=None)
+        finally:
+            fcntl.flock(held, fcntl.LOCK_UN)
+    try:
+        assert (await log.append(project.id, b"x", author_id=None)).seq == 1
+    finally:
+        await database.close()
+
+
+async def test_sqlite_log_forgets_a_deleted_project(tmp_path: Path) -> None:
+    database, log, project = await _file_log(tmp_path / "g.db")
+    try:
+        await log.append(project.id, b"a", author_id=None)
+        async with database.transaction() as db:
+            await db.execute(delete(ProjectRow).where(ProjectRow.id == project.id))
+        await log.append(project.id, b"b", author_id=None)  # its counter is still known
+        await log.move_journal()  # dropped with the project, which is forgotten
+        with pytest.raises(NotFoundError):
+            await log.append(project.id, b"c", author_id=None)
+        assert await log.read_since(project.id) == []
+    finally:
+        await database.close()

@@ -18,14 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import json
 import logging
+import os
 import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol, cast, runtime_checkable
 
 from sqlalchemy import (
@@ -45,6 +46,7 @@ from sqlalchemy.sql.dml import ReturningUpdate as Update_
 
 from bandmate.store.engine import BUSY_TIMEOUT_MS, Database
 from bandmate.store.errors import NotFoundError, StoreError
+from bandmate.store.journal import Journal, encode_frame
 from bandmate.store.models import ProjectRow, SnapshotRow, UpdateRow, UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -222,72 +224,24 @@ def _lock_statement(projects: int) -> Select[str]:
 
 
 _Bind = Callable[[Any], Any]
-_Job = tuple[Callable[[sqlite3.Connection], Any], asyncio.AbstractEventLoop, asyncio.Future[Any]]
+_Job = tuple[
+    Callable[[sqlite3.Connection], Any],
+    asyncio.AbstractEventLoop | None,
+    asyncio.Future[Any] | None,
+]
 
 _ROWS_PER_INSERT = 1000
-_WRITER_IDLE_S = 2.0
+_IDS_PER_QUERY = 500
 
-_CHECKPOINT_EVERY_S = 0.25
-"""How often (at most) the log's checkpointer copies the WAL back into the database."""
+_MOVE_EVERY_S = 1.0
+"""How long updates stay in the journal (at most, give or take a move in progress) before
+the writer thread moves them into ``project_updates``."""
 
 _BACKSTOP_PAGES = 20_000
-"""WAL pages after which the log writer checkpoints itself, should the checkpointer lag."""
+"""WAL pages after which the writer's own commit checkpoints (it checkpoints after each
+move anyway; this is SQLite's automatic checkpoint, should those lag)."""
 
-
-class _Checkpointer:
-    """Copies the WAL back into the database file on a thread and connection of its own.
-
-    SQLite checkpoints in the connection whose commit takes the WAL past 1,000 pages, and
-    on a busy server (each update dirties an index page) that was the log writer, several
-    times a second, each time holding up the commits behind it for 5-7 ms (the copy and an
-    fsync). Here the writer only pokes this thread after its commits, and a passive
-    checkpoint (which never waits for, or holds up, a writer) runs at most every
-    :data:`_CHECKPOINT_EVERY_S`. The writer keeps SQLite's own checkpoint as a backstop at
-    :data:`_BACKSTOP_PAGES`: by then nearly every page is copied already, so it is short,
-    and the WAL starts over from its beginning after it.
-    """
-
-    def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
-        self._connect = connect
-        self._poked = threading.Event()
-        self._stopped = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def poke(self) -> None:
-        """Commits were made: checkpoint soon (starts the thread on first use)."""
-        if self._thread is None:
-            self._thread = threading.Thread(
-                target=self._run, name="bandmate-sqlite-checkpoint", daemon=True
-            )
-            self._thread.start()
-        self._poked.set()
-
-    def stop(self) -> None:
-        """End the thread after its checkpoint in progress (called by the writer thread)."""
-        self._stopped.set()
-        self._poked.set()
-        thread, self._thread = self._thread, None
-        if thread is not None:
-            thread.join(5.0)
-
-    def _run(self) -> None:
-        conn = self._connect()
-        try:
-            while True:
-                self._poked.wait()
-                if self._stopped.is_set():
-                    return
-                self._poked.clear()
-                try:
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
-                except sqlite3.Error:
-                    log.exception("checkpoint of the update log failed")
-                if self._stopped.wait(_CHECKPOINT_EVERY_S):
-                    return
-        finally:
-            conn.close()
-
-
+_WRITER_IDLE_S = 2.0
 """A writer thread with nothing to do for this long closes its connection and ends."""
 
 
@@ -305,26 +259,44 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
         future.set_result(result)
 
 
-class _SqliteAppender:
-    """Batch appends (and snapshots) to a SQLite file on a thread of its own, stdlib driver.
+def _chunks(items: Sequence[str]) -> list[Sequence[str]]:
+    return [items[i : i + _IDS_PER_QUERY] for i in range(0, len(items), _IDS_PER_QUERY)]
 
-    One writer for the log's writes means they never wait on each other in SQLite's busy
-    handler (which backs off in steps of many milliseconds). Used for file databases
-    only: each batch is one job on a queue, written in one
-    ``BEGIN IMMEDIATE`` transaction on the thread's own connection (opened with the
-    engine's PRAGMAs: WAL, ``synchronous=NORMAL``, foreign keys, busy timeout), and its
-    result or error is handed back to the event loop once, after the commit. Values are
-    bound through the columns' own SQLAlchemy bind processors, so rows read back through
-    the ORM exactly as if SQLAlchemy had written them. The thread starts with the first
-    job and ends after :data:`_WRITER_IDLE_S` idle seconds, closing its connection, or
-    once :meth:`close` asks it to (the log's ``Database`` closing).
+
+class _SqliteAppender:
+    """The update log's writes to a SQLite file: appends through its journal
+    (:mod:`bandmate.store.journal`), then moved into ``project_updates`` by a thread.
+
+    :meth:`write_now` numbers a batch of updates (from counters kept here, read from
+    ``projects.last_seq`` on a project's first update), writes it to the journal as one
+    frame, and returns: the batch is committed. About once every :data:`_MOVE_EVERY_S`
+    the journal's segment is sealed and a writer thread moves its updates into
+    ``project_updates`` (and bumps ``projects.last_seq`` and ``updated_at``) in one
+    transaction, checkpoints the WAL (which syncs it), then deletes the segment. Reads
+    add the updates not moved yet (:meth:`pending`). Snapshots are written by the same
+    thread. Its connection is opened with the engine's PRAGMAs (WAL,
+    ``synchronous=NORMAL``, foreign keys, busy timeout); values are bound through the
+    columns' own SQLAlchemy bind processors, so rows read back through the ORM exactly as
+    if SQLAlchemy had written them. The thread starts with the first job and ends after
+    :data:`_WRITER_IDLE_S` idle seconds, closing its connection.
+
+    One appender serves each database file in a process (:func:`_appender_for`); on first
+    use it takes the journal's lock and moves what a previous process left in it into the
+    database. :meth:`close` (the database closing) moves what is left, stops the thread
+    and lets go of the journal. Everything but the thread's jobs runs on the event loop.
     """
 
     def __init__(self, path: str, dialect: Any) -> None:
         self._path = path
+        self._journal = Journal(Path(path + "-updates"))
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()  # None: stop
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._reader: sqlite3.Connection | None = None  # the event loop's, for counters
+        self._last: dict[str, int] = {}  # the last seq of each project written to
+        self._current: list[Update] = []  # in the journal's open segment
+        self._moving: list[list[Update]] = []  # sealed segments, until moved
+        self._timer: asyncio.TimerHandle | None = None
         updates = cast(Table, UpdateRow.__table__)
         self._bind_time = _bind(updates.c.created_at, dialect)
         self._bind_data = _bind(updates.c.update, dialect)
@@ -334,46 +306,191 @@ class _SqliteAppender:
         self._insert = (
             f'INSERT INTO {updates.name} (project_id, seq, author_id, created_at, "update") VALUES '
         )
+        self._bump = (
+            f"UPDATE {_PROJECTS.name} SET last_seq = max(last_seq, ?), "
+            "updated_at = max(updated_at, ?) WHERE id = ?"
+        )
+
+    # the journal (event loop) ------------------------------------------------------------
+
+    def _open(self) -> None:
+        # Take the journal and move what it holds (a previous process's) into the database.
+        if self._journal.is_open:
+            return
+        left = self._journal.open()
+        try:
+            for path, records in left:
+                conn = self._reader_conn()
+                self._move_into(conn, [Update(*record) for record in records])
+                path.unlink()
+        except BaseException:
+            self._journal.close()
+            raise
+        if left:
+            log.info("moved %d journal segment(s) left by the last run into the log", len(left))
+
+    def _reader_conn(self) -> sqlite3.Connection:
+        if self._reader is None:
+            self._reader = self._connect()
+        return self._reader
+
+    def write_now(
+        self, items: Sequence[tuple[str, bytes, str | None]], now: datetime
+    ) -> list[Update]:
+        """Number and commit one batch of updates (see :meth:`SqlUpdateLog.append_many`).
+
+        Raises:
+            NotFoundError: One of the projects does not exist (nothing is stored).
+            JournalHeldError: Another process owns the journal.
+            OSError: The journal could not be written (nothing is stored).
+        """
+        self._open()
+        last = self._last
+        counters: dict[str, int] = {}
+        fresh = []
+        for project_id, _, _ in items:
+            if project_id not in counters:
+                if project_id in last:
+                    counters[project_id] = last[project_id]
+                else:
+                    fresh.append(project_id)
+                    counters[project_id] = 0
+        if fresh:
+            counters.update(self._read_last_seqs(fresh))
+        out = []
+        for project_id, data, author_id in items:
+            seq = counters[project_id] + 1
+            counters[project_id] = seq
+            out.append(Update(project_id, seq, author_id, now, bytes(data)))
+        self._journal.write(encode_frame(out))
+        last.update(counters)
+        self._current += out
+        if self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(_MOVE_EVERY_S, self.move)
+        return out
+
+    def _read_last_seqs(self, project_ids: Sequence[str]) -> dict[str, int]:
+        conn = self._reader_conn()
+        found: dict[str, int] = {}
+        for chunk in _chunks(project_ids):
+            marks = ", ".join("?" * len(chunk))
+            query = f"SELECT id, last_seq FROM {_PROJECTS.name} WHERE id IN ({marks})"
+            found.update((str(pid), int(seq)) for pid, seq in conn.execute(query, chunk).fetchall())
+        missing = [project_id for project_id in project_ids if project_id not in found]
+        if missing:
+            raise NotFoundError(f"project_id={missing[0]!r} does not exist")
+        return found
+
+    def pending(self, project_id: str, after: int) -> list[Update]:
+        """The updates of ``project_id`` after ``after`` that are not moved yet (some may
+        be moved by the time the caller reads the database: it keeps one of each)."""
+        self._open()
+        return [
+            u
+            for batch in (*self._moving, self._current)
+            for u in batch
+            if u.project_id == project_id and u.seq > after
+        ]
+
+    def last_seq(self, project_id: str) -> int:
+        """The last seq written for ``project_id`` in this run (0: none yet)."""
+        return self._last.get(project_id, 0)
+
+    def move(self) -> asyncio.Future[Any] | None:
+        """Seal the journal's segment and have the writer thread move its updates into the
+        database: a future done once they are (``None``: nothing to move)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        path = self._journal.seal()
+        records, self._current = self._current, []
+        if not records:
+            return None
+        self._moving.append(records)
+        return self._submit_move(path, records)
+
+    def _submit_move(self, path: Path | None, records: list[Update]) -> asyncio.Future[Any]:
+        moving = self.submit(functools.partial(self._move, path=path, records=records))
+        moving.add_done_callback(functools.partial(self._moved, path, records))
+        return moving
+
+    def _moved(self, path: Path | None, records: list[Update], moving: asyncio.Future[Any]) -> None:
+        if moving.cancelled() or moving.exception() is not None:
+            # Still in the journal (and seen by readers): tried again later.
+            error = "cancelled" if moving.cancelled() else moving.exception()
+            log.error("moving %d journal updates into the log failed: %s", len(records), error)
+            loop = asyncio.get_running_loop()
+            loop.call_later(_MOVE_EVERY_S, self._retry, path, records)
+            return
+        for project_id in moving.result():  # deleted since: its counter goes too
+            self._last.pop(project_id, None)
+        self._forget(records)
+
+    def _retry(self, path: Path | None, records: list[Update]) -> None:
+        if any(batch is records for batch in self._moving):
+            self._submit_move(path, records)
+
+    def _forget(self, records: list[Update]) -> None:
+        self._moving = [batch for batch in self._moving if batch is not records]
+
+    # the writer thread -------------------------------------------------------------------
 
     def submit(self, write: Callable[[sqlite3.Connection], Any]) -> asyncio.Future[Any]:
         """Queue ``write``; the future gets what it returns once it ran (or its error)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
+        self._enqueue((write, loop, future))
+        return future
+
+    def _enqueue(self, job: _Job) -> None:
         with self._lock:
-            self._jobs.put((write, loop, future))
+            self._jobs.put(job)
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, args=(self._jobs,), name="bandmate-sqlite-log", daemon=True
                 )
                 self._thread.start()
-        return future
 
     def close(self, *, wait_s: float = 5.0) -> None:
-        """End the writer thread after the jobs already queued, and wait up to ``wait_s``
-        for it to close its connection. A later job starts a new thread."""
+        """Move what the journal holds, end the writer thread after its jobs, wait up to
+        ``wait_s`` for it, and let go of the journal. A later use starts anew (and moves
+        what a failed move left in the journal)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        path = self._journal.seal()
+        if self._current:
+            self._enqueue(
+                (functools.partial(self._move, path=path, records=self._current), None, None)
+            )
         with self._lock:
             thread = self._thread
-            if thread is None:
-                return
-            self._jobs.put(None)  # after the jobs queued; later ones go to a new queue
-            self._jobs = queue.SimpleQueue()
-            self._thread = None
-        if thread is not threading.current_thread():
+            if thread is not None:
+                self._jobs.put(None)  # after the jobs queued; later ones go to a new queue
+                self._jobs = queue.SimpleQueue()
+                self._thread = None
+        if thread is not None and thread is not threading.current_thread():
             thread.join(wait_s)
-
-    def append(
-        self, items: Sequence[tuple[str, bytes, str | None]], now: datetime
-    ) -> asyncio.Future[Any]:
-        """Queue one batch of updates (see :meth:`SqlUpdateLog.append_many`)."""
-        return self.submit(functools.partial(self._write, items=items, now=now))
+        self._journal.close()
+        self._last.clear()
+        self._current, self._moving = [], []
+        reader, self._reader = self._reader, None
+        if reader is not None:
+            reader.close()
 
     def snapshot(
         self, project_id: str, state: bytes, upto_seq: int, now: datetime
     ) -> asyncio.Future[Any]:
         """Queue one snapshot (see :meth:`SqlUpdateLog.snapshot`)."""
+        self._open()
         return self.submit(
             functools.partial(
-                self._write_snapshot, project_id=project_id, state=state, upto_seq=upto_seq, now=now
+                self._write_snapshot,
+                project_id=project_id,
+                state=state,
+                upto_seq=upto_seq,
+                now=now,
+                written=self.last_seq(project_id),
             )
         )
 
@@ -384,14 +501,13 @@ class _SqliteAppender:
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
             f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
-            f"PRAGMA wal_autocheckpoint={_BACKSTOP_PAGES}",  # see _Checkpointer
+            f"PRAGMA wal_autocheckpoint={_BACKSTOP_PAGES}",
         ):
             conn.execute(pragma)
         return conn
 
     def _run(self, jobs: queue.SimpleQueue[_Job | None]) -> None:
         conn: sqlite3.Connection | None = None
-        checkpointer = _Checkpointer(self._connect)
         try:
             while True:
                 try:
@@ -413,13 +529,76 @@ class _SqliteAppender:
                     result = write(conn)
                 except Exception as exc:
                     error = exc
-                with contextlib.suppress(RuntimeError):  # a closed loop: no one waits
-                    loop.call_soon_threadsafe(_settle, future, result, error)
-                checkpointer.poke()
+                    if loop is None:
+                        log.error("writing to the update log failed: %s", exc)
+                if loop is not None and future is not None:
+                    with contextlib.suppress(RuntimeError):  # a closed loop: no one waits
+                        loop.call_soon_threadsafe(_settle, future, result, error)
         finally:
-            checkpointer.stop()
             if conn is not None:
                 conn.close()
+
+    def _move(
+        self, conn: sqlite3.Connection, *, path: Path | None, records: list[Update]
+    ) -> set[str]:
+        # Into the database, then a checkpoint (which syncs the WAL first), then the segment
+        # goes: a power cut loses no more than it would have without the journal.
+        missing = self._move_into(conn, records)
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        if path is not None:
+            path.unlink(missing_ok=True)
+        return missing
+
+    def _move_into(self, conn: sqlite3.Connection, records: Sequence[Update]) -> set[str]:
+        # One transaction: the updates of projects that still exist (an update already in
+        # the log, moved before a crash, is left as it is), their authors kept only if they
+        # still exist (as deleting a user does), and each project's counter and time.
+        project_ids = sorted({u.project_id for u in records})
+        authors = sorted({u.author_id for u in records if u.author_id is not None})
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            projects = self._existing(conn, _PROJECTS.name, project_ids)
+            people = self._existing(conn, "users", authors)
+            kept = sorted(
+                (u for u in records if u.project_id in projects),
+                key=lambda u: (u.project_id, u.seq),
+            )
+            for start in range(0, len(kept), _ROWS_PER_INSERT):  # within SQLite's 32,766 binds
+                chunk = kept[start : start + _ROWS_PER_INSERT]
+                rows: list[Any] = []
+                for u in chunk:
+                    author = u.author_id if u.author_id in people else None
+                    rows += (
+                        u.project_id,
+                        u.seq,
+                        author,
+                        self._bind_time(u.created_at),
+                        self._bind_data(u.data),
+                    )
+                marks = ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                conn.execute(f"{self._insert}{marks} ON CONFLICT DO NOTHING", rows)
+            newest: dict[str, Update] = {}
+            for u in kept:
+                newest[u.project_id] = u  # sorted: the last is the newest
+            conn.executemany(
+                self._bump,
+                [(u.seq, self._bind_updated(u.created_at), pid) for pid, u in newest.items()],
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        return set(project_ids) - projects
+
+    @staticmethod
+    def _existing(conn: sqlite3.Connection, table: str, ids: Sequence[str]) -> set[str]:
+        found: set[str] = set()
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            rows = conn.execute(f"SELECT id FROM {table} WHERE id IN ({marks})", chunk).fetchall()
+            found.update(str(row[0]) for row in rows)
+        return found
 
     def _write_snapshot(
         self,
@@ -429,15 +608,16 @@ class _SqliteAppender:
         state: bytes,
         upto_seq: int,
         now: datetime,
+        written: int,
     ) -> Snapshot:
         conn.execute("BEGIN IMMEDIATE")
         try:
             row = conn.execute(
                 f"SELECT last_seq FROM {_PROJECTS.name} WHERE id = ?", (project_id,)
-            ).fetchone()
-            if row is None:
+            ).fetchall()
+            if not row:
                 raise NotFoundError(f"project_id={project_id!r} does not exist")
-            _check_range(project_id, upto_seq, int(row[0]))
+            _check_range(project_id, upto_seq, max(int(row[0][0]), written))
             conn.execute(
                 f"DELETE FROM {_SNAPSHOTS.name} WHERE project_id = ? AND upto_seq = ?",
                 (project_id, upto_seq),
@@ -454,70 +634,30 @@ class _SqliteAppender:
             raise
         return Snapshot(project_id, upto_seq, now, bytes(state))
 
-    def _write(
-        self,
-        conn: sqlite3.Connection,
-        *,
-        items: Sequence[tuple[str, bytes, str | None]],
-        now: datetime,
-    ) -> list[Update]:
-        # The stdlib driver lets go of the GIL around every step of every statement, and
-        # this thread waits up to the switch interval (5 ms) to get it back while the
-        # event loop is busy: a statement per row (or a row per step) would make a batch
-        # wait in proportion to its size. So a batch is four single-step statements
-        # whatever its size: read the numbers (one JSON row), bump them, insert every
-        # update in one multi-row INSERT, commit. BEGIN IMMEDIATE holds the write lock,
-        # so nothing changes the numbers between the read and the bump.
-        counts: dict[str, int] = {}
-        for project_id, _, _ in items:
-            counts[project_id] = counts.get(project_id, 0) + 1
-        ids = sorted(counts)
-        marks = ", ".join("?" * len(ids))
-        read = f"SELECT json_group_object(id, last_seq) FROM {_PROJECTS.name} WHERE id IN ({marks})"
-        cases = " ".join("WHEN ? THEN ?" for _ in ids)
-        bump = (
-            f"UPDATE {_PROJECTS.name} SET last_seq = last_seq + CASE id {cases} ELSE 0 END, "
-            f"updated_at = ? WHERE id IN ({marks})"
-        )
-        params: list[Any] = []
-        for project_id in ids:
-            params += (project_id, counts[project_id])
-        params.append(self._bind_updated(now))
-        params += ids
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            last = json.loads(conn.execute(read, ids).fetchone()[0])
-            missing = [project_id for project_id in ids if project_id not in last]
-            if missing:
-                raise NotFoundError(f"project_id={missing[0]!r} does not exist")
-            conn.execute(bump, params)
-            next_seq = {pid: int(last[pid]) + 1 for pid in ids}
-            out = []
-            for project_id, data, author_id in items:
-                seq = next_seq[project_id]
-                next_seq[project_id] = seq + 1
-                out.append(Update(project_id, seq, author_id, now, bytes(data)))
-            created = self._bind_time(now)
-            for start in range(0, len(out), _ROWS_PER_INSERT):  # within SQLite's 32,766 binds
-                chunk = out[start : start + _ROWS_PER_INSERT]
-                rows: list[Any] = []
-                for u in chunk:
-                    rows += (u.project_id, u.seq, u.author_id, created, self._bind_data(u.data))
-                conn.execute(self._insert + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)), rows)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
-        return out
+
+_APPENDERS: dict[str, _SqliteAppender] = {}
+_APPENDERS_LOCK = threading.Lock()
+
+
+def _appender_for(path: str, dialect: Any) -> _SqliteAppender:
+    """The one appender of a database file in this process (its journal has one owner)."""
+    key = os.path.realpath(path)
+    with _APPENDERS_LOCK:
+        appender = _APPENDERS.get(key)
+        if appender is None:
+            appender = _APPENDERS[key] = _SqliteAppender(path, dialect)
+        return appender
 
 
 class SqlUpdateLog:
     """An :class:`UpdateLog` in the ``project_updates`` and ``project_snapshots`` tables.
 
-    Sequence numbers come from ``projects.last_seq``, incremented with
-    ``UPDATE ... RETURNING``: the row lock makes concurrent appends to one project
-    take turns on both back ends, so numbers never repeat or skip.
+    On PostgreSQL (and SQLite in memory), sequence numbers come from
+    ``projects.last_seq``, incremented with ``UPDATE ... RETURNING``: the row lock makes
+    concurrent appends to one project take turns, so numbers never repeat or skip. On a
+    SQLite file, appends go to the file's journal and counters kept in this process
+    (:class:`_SqliteAppender`), and reach the tables about a second later; reads see them
+    at once.
     """
 
     def __init__(self, database: Database, *, clock: Clock = utc_now) -> None:
@@ -527,8 +667,8 @@ class SqlUpdateLog:
         file = path not in ("", ":memory:") and not path.startswith("file:")
         self._appender: _SqliteAppender | None = None
         if database.backend == "sqlite" and file and not database.url.query:
-            self._appender = appender = _SqliteAppender(path, database.engine.dialect)
-            # The writer thread's connection closes with the database's.
+            self._appender = appender = _appender_for(path, database.engine.dialect)
+            # The journal is moved into the tables, and let go of, with the database.
             event.listen(database.engine.sync_engine, "engine_disposed", lambda _: appender.close())
 
     async def append(self, project_id: str, data: bytes, *, author_id: str | None) -> Update:
@@ -543,16 +683,13 @@ class SqlUpdateLog:
         numbers below the new value in the order they were given. The statements are
         SQLAlchemy Core on a plain connection: this is the hottest write of a busy server,
         and the ORM session's bookkeeping cost more than the database did. On a SQLite
-        file the same statements run on a writer thread of their own through the stdlib
-        driver (:class:`_SqliteAppender`), one hand-off per batch: the async driver's
-        greenlet and thread hops per statement cost the event loop more than the rest.
+        file the batch is one frame written to the journal (:class:`_SqliteAppender`).
         """
         if not items:
             return []
         now = self._clock()
         if self._appender is not None:
-            result: list[Update] = await self._appender.append(list(items), now)
-            return result
+            return self._appender.write_now(items, now)
         counts: dict[str, int] = {}
         for project_id, _, _ in items:
             counts[project_id] = counts.get(project_id, 0) + 1
@@ -589,7 +726,23 @@ class SqlUpdateLog:
             )
         return out
 
+    def append_now(self, items: Sequence[tuple[str, bytes, str | None]]) -> list[Update] | None:
+        """:meth:`append_many`, committed before this returns, where that can be done
+        without waiting (on a SQLite file: a write to its journal). ``None`` where it cannot
+        (nothing was stored): then await :meth:`append_many`.
+
+        Raises:
+            NotFoundError: When one of the projects does not exist (nothing is stored).
+            OSError: The journal could not be written (nothing is stored).
+        """
+        if self._appender is None or not items:
+            return None if items else []
+        return self._appender.write_now(items, self._clock())
+
     async def read_since(self, project_id: str, seq: int = 0) -> list[Update]:
+        # The journal's updates first: what is moved meanwhile is in the tables by the time
+        # they are read (and is taken from there).
+        pending = self._appender.pending(project_id, seq) if self._appender else []
         query = (
             select(UpdateRow)
             .where(UpdateRow.project_id == project_id, UpdateRow.seq > seq)
@@ -597,7 +750,22 @@ class SqlUpdateLog:
         )
         async with self._db.transaction() as db:
             rows = (await db.execute(query)).scalars().all()
-            return [Update(r.project_id, r.seq, r.author_id, r.created_at, r.update) for r in rows]
+            stored = [
+                Update(r.project_id, r.seq, r.author_id, r.created_at, r.update) for r in rows
+            ]
+        if not pending:
+            return stored
+        by_seq = {u.seq: u for u in pending}
+        by_seq.update((u.seq, u) for u in stored)
+        return [by_seq[n] for n in sorted(by_seq)]
+
+    async def move_journal(self) -> None:
+        """Move the updates the journal holds into the tables now (on a SQLite file; a
+        no-op elsewhere). They are moved within a second or so anyway."""
+        if self._appender is not None:
+            moving = self._appender.move()
+            if moving is not None:
+                await moving
 
     async def snapshot(self, project_id: str, state: bytes, *, upto_seq: int) -> Snapshot:
         now = self._clock()

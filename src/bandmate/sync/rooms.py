@@ -9,16 +9,16 @@ last one and closes. Membership changes reach open connections through
 :meth:`Rooms.remove_user` and :meth:`Rooms.set_can_edit`.
 
 Every room of the manager commits its updates through one :class:`BatchWriter`: what the
-rooms submit while a batch is being written goes to the log together, in one transaction
-(:meth:`~bandmate.store.UpdateLog.append_many`), so a busy server pays one commit per
-batch rather than one per update. A room still awaits each of its writes before its next.
+rooms submit during one turn of the event loop goes to the log together, in one
+transaction, so a busy server pays one commit per batch rather than one per update. A
+room still waits for each of its writes before its next.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -27,6 +27,10 @@ from bandmate.sync.member import Member
 from bandmate.sync.room import Room, RoomLog, Seed
 
 log = logging.getLogger(__name__)
+
+AppendNow = Callable[[Sequence[tuple[str, bytes, str | None]]], Sequence[Any] | None]
+"""A log's ``append_now`` (``bandmate.store.SqlUpdateLog.append_now``): the batch committed at
+once, or ``None`` when that would mean waiting."""
 
 
 class _KeyedLock:
@@ -53,20 +57,23 @@ class _KeyedLock:
 class BatchWriter:
     """Commits the updates of many rooms together (group commit).
 
-    :meth:`append` queues an update and waits for its commit. A worker task, running
-    while anything is queued, takes up to ``max_batch`` queued updates (after waiting
-    ``linger_s`` for more to arrive, when fewer are queued), writes them with
-    ``log.append_many`` and then resolves their waiters in order. When the write fails,
-    every waiter of the batch gets the exception (nothing of it was committed), except
-    that a batch refused for a missing project is retried update by update so that the
-    other projects' updates still go through.
+    :meth:`submit` queues an update; its future is done once it is committed. What the
+    rooms submit during one turn of the event loop is written at the start of the next,
+    in batches of up to ``max_batch``: with ``log.append_now`` where the log has it and
+    can commit without waiting (a SQLite file no one else is writing to: the commit
+    happens right there, on the event loop), else by a worker task that awaits
+    ``log.append_many`` for each batch until the queue is empty. Waiters are resolved in
+    order. When a write fails, every waiter of the batch gets the exception (nothing of it
+    was committed), except that a batch refused for a missing project is retried update by
+    update so that the other projects' updates still go through.
     """
 
-    def __init__(self, log: RoomLog, *, max_batch: int = 256, linger_s: float = 0.0) -> None:
+    def __init__(self, log: RoomLog, *, max_batch: int = 256) -> None:
         self._log = log
+        self._append_now: AppendNow | None = getattr(log, "append_now", None)
         self._max_batch = max_batch
-        self._linger_s = linger_s
         self._queue: list[tuple[str, bytes, str | None, asyncio.Future[Any]]] = []
+        self._flushing = False
         self._worker: asyncio.Task[None] | None = None
 
     async def append(self, project_id: str, data: bytes, author_id: str | None) -> Any:
@@ -80,18 +87,34 @@ class BatchWriter:
     def submit(self, project_id: str, data: bytes, author_id: str | None) -> asyncio.Future[Any]:
         """Queue ``data`` as the project's next update: a future of it, done once committed
         (or failed). Cancelling the future does not withdraw the update."""
-        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
         self._queue.append((project_id, data, author_id, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.create_task(self._drain())
+        if not self._flushing and (self._worker is None or self._worker.done()):
+            self._flushing = True
+            loop.call_soon(self._flush)
         return future
+
+    def _flush(self) -> None:
+        self._flushing = False
+        if self._worker is not None and not self._worker.done():
+            return  # it takes what is queued
+        while self._queue and self._append_now is not None:
+            batch = self._queue[: self._max_batch]
+            try:
+                entries = self._append_now([item[:3] for item in batch])
+            except Exception:  # the worker tries again and sorts out who gets the error
+                break
+            if entries is None:  # it would wait for a lock: the worker waits instead
+                break
+            del self._queue[: len(batch)]
+            self._resolve(batch, entries)
+        if self._queue:
+            self._worker = asyncio.create_task(self._drain())
 
     async def _drain(self) -> None:
         while self._queue:
-            if self._linger_s > 0 and len(self._queue) < self._max_batch:
-                await asyncio.sleep(self._linger_s)
-            else:
-                await asyncio.sleep(0)  # let writers that are ready queue theirs too
+            await asyncio.sleep(0)  # let writers that are ready queue theirs too
             batch = self._queue[: self._max_batch]
             del self._queue[: self._max_batch]
             try:
@@ -116,6 +139,12 @@ class BatchWriter:
                 if not future.done():
                     future.set_exception(exc)
             return
+        self._resolve(batch, entries)
+
+    @staticmethod
+    def _resolve(
+        batch: list[tuple[str, bytes, str | None, asyncio.Future[Any]]], entries: Sequence[Any]
+    ) -> None:
         for (*_, future), entry in zip(batch, entries, strict=True):
             if not future.done():
                 future.set_result(entry)
