@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, merge_updates
 
 from bandmate.store.updates import InMemoryUpdateLog
 from bandmate.sync.limits import EditDeniedError, SyncLimits
@@ -91,6 +91,28 @@ async def test_a_viewer_may_send_no_ops_but_not_deletions() -> None:
     await room.receive(editor, encode_message(SyncUpdate(delete)))
     assert len(await log.read_since("p")) == 2
     assert room.doc.get("meta", type=Map).to_py() == {}
+
+
+async def test_an_update_partly_waiting_for_missing_changes_is_held_whole() -> None:
+    # One client's change integrates at once, the other's needs a change the server lacks:
+    # the document must not keep the first alone (it is one update for the log).
+    editor = Member("e", can_edit=True, limits=LIMITS, acks=True)
+    other = Member("o", can_edit=True, limits=LIMITS)
+    log, room = await _room_with(editor, other)
+    seven: Doc[Any] = Doc(client_id=7)
+    eight: Doc[Any] = Doc(client_id=8)
+    missing = _change(seven, lambda meta: meta.update({"a": 1.0}))
+    after_missing = _change(seven, lambda meta: meta.update({"b": 2.0}))
+    independent = _change(eight, lambda meta: meta.update({"c": 3.0}))
+    state = room.doc.get_state()
+    await room.receive(editor, encode_message(SyncUpdate(merge_updates(after_missing, independent))))
+    assert await log.read_since("p") == []
+    assert room.doc.get_state() == state
+    assert _drain(other) == []
+    await room.receive(editor, encode_message(SyncStep2(missing)))
+    assert len(await log.read_since("p")) == 1
+    assert room.doc.get("meta", type=Map).to_py() == {"a": 1.0, "b": 2.0, "c": 3.0}
+    assert [type(m) for m in _drain(other)] == [SyncUpdate]
 
 
 async def test_outbox_hands_frames_in_order_then_the_close() -> None:

@@ -25,6 +25,7 @@ updates of one author a document may legitimately lack a field (see
 from __future__ import annotations
 
 import asyncio
+import enum
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -145,6 +146,19 @@ def _within(update: bytes, state_vector: bytes) -> bool:
     return True
 
 
+def _has_items(update: bytes) -> bool:
+    # An update v1 starts with its number of struct groups (a varuint: 0 is one zero byte).
+    return update[:1] not in (b"", b"\x00")
+
+
+class _Outcome(enum.Enum):
+    """What applying an update did: nothing new, a change, or it waits for missing ones."""
+
+    NOTHING = enum.auto()
+    CHANGE = enum.auto()
+    WAITS = enum.auto()
+
+
 _STEP1, _UPDATE, _READ, _FLUSH = range(4)
 
 
@@ -194,6 +208,7 @@ class Room:
         self._base = encode_state(doc)
         self._tail: list[bytes] = []
         self._fingerprint: bytes | None = None  # of the document, when known
+        self._state: bytes | None = None  # its state vector, when known
         self._unsnapshotted = 0  # updates logged since the last snapshot
         self._presence: dict[int, tuple[AwarenessEntry, Member]] = {}
         # Updates are handled in turn: while one commits (or a snapshot is written), what
@@ -251,7 +266,7 @@ class Room:
     def add(self, member: Member) -> None:
         """Let ``member`` in: it gets the room's state vector (sync step 1) and presences."""
         self.members.append(member)
-        member.send(SyncStep1(encode_state_vector(self.doc)))
+        member.send(SyncStep1(self._state_vector()))
         if self._presence:
             member.send(AwarenessUpdate(self._awareness_of_all()))
 
@@ -388,15 +403,8 @@ class Room:
         # An update with new items changes the document (or waits for missing ones);
         # only one without them (a sync step 2 of a peer that is up to date, or pure
         # deletions) needs the fingerprints to tell whether it changes anything.
-        within = _within(update, encode_state_vector(self.doc))
-        before = self._fingerprint_now() if within else None
-        try:
-            apply_update(self.doc, update)
-        except DocumentError:
-            self._roll_back()
-            raise
-        self._fingerprint = None
-        if within and self._fingerprint_now() == before:
+        outcome = self._apply_items(update) if _has_items(update) else self._apply_checked(update)
+        if outcome is _Outcome.NOTHING:
             member.ack(index, self.seq)
             _settle(job.done, None)
             return
@@ -405,7 +413,7 @@ class Room:
             raise EditDeniedError(
                 f"user {member.user_id!r} is a viewer of {self.project_id!r} and cannot edit"
             )
-        if not within and not _within(update, encode_state_vector(self.doc)):
+        if outcome is _Outcome.WAITS:
             self._roll_back()
             self._hold(member, update)
             _settle(job.done, None)
@@ -419,6 +427,46 @@ class Room:
             raise
         self._busy = True
         committing.add_done_callback(partial(self._committed, job, update))
+
+    def _apply_items(self, update: bytes) -> _Outcome:
+        # An update with items: when the state vector moves, it integrated new ones (a
+        # change), and it waits for others only if some of it is still beyond the new
+        # state vector. When it does not move, nothing was new (or all of it waits):
+        # rare, and told apart as for an update without items, from the document before.
+        before = self._state_vector()
+        self._apply(update)
+        after = self._state_vector()
+        if after != before:
+            return _Outcome.CHANGE if _within(update, after) else _Outcome.WAITS
+        self._roll_back()
+        return self._apply_checked(update)
+
+    def _apply_checked(self, update: bytes) -> _Outcome:
+        # Only an update without new items (a sync step 2 of a peer that is up to date, or
+        # pure deletions) needs the fingerprints to tell whether it changes anything.
+        within = _within(update, self._state_vector())
+        before = self._fingerprint_now() if within else None
+        self._apply(update)
+        if within and self._fingerprint_now() == before:
+            return _Outcome.NOTHING
+        if not within and not _within(update, self._state_vector()):
+            return _Outcome.WAITS
+        return _Outcome.CHANGE
+
+    def _apply(self, update: bytes) -> None:
+        try:
+            apply_update(self.doc, update)
+        except DocumentError:
+            self._roll_back()
+            raise
+        self._fingerprint = None
+        self._state = None
+
+    def _state_vector(self) -> bytes:
+        # Computed when first needed after a change, and kept for the next update.
+        if self._state is None:
+            self._state = encode_state_vector(self.doc)
+        return self._state
 
     def _committed(self, job: _Job, update: bytes, committing: asyncio.Future[Any]) -> None:
         assert job.member is not None
@@ -465,6 +513,7 @@ class Room:
             apply_update(doc, update)
         self.doc = doc
         self._fingerprint = None
+        self._state = None
 
     # awareness ----------------------------------------------------------------------------
 
