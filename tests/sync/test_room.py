@@ -105,7 +105,8 @@ async def test_an_update_partly_waiting_for_missing_changes_is_held_whole() -> N
     after_missing = _change(seven, lambda meta: meta.update({"b": 2.0}))
     independent = _change(eight, lambda meta: meta.update({"c": 3.0}))
     state = room.doc.get_state()
-    await room.receive(editor, encode_message(SyncUpdate(merge_updates(after_missing, independent))))
+    both = merge_updates(after_missing, independent)
+    await room.receive(editor, encode_message(SyncUpdate(both)))
     assert await log.read_since("p") == []
     assert room.doc.get_state() == state
     assert _drain(other) == []

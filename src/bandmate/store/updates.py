@@ -230,7 +230,7 @@ _Job = tuple[
     asyncio.Future[Any] | None,
 ]
 
-_ROWS_PER_INSERT = 1000
+_ROWS_PER_MOVE = 100
 _IDS_PER_QUERY = 500
 
 _MOVE_EVERY_S = 1.0
@@ -559,27 +559,26 @@ class _SqliteAppender:
         try:
             projects = self._existing(conn, _PROJECTS.name, project_ids)
             people = self._existing(conn, "users", authors)
-            kept = sorted(
-                (u for u in records if u.project_id in projects),
-                key=lambda u: (u.project_id, u.seq),
-            )
-            for start in range(0, len(kept), _ROWS_PER_INSERT):  # within SQLite's 32,766 binds
-                chunk = kept[start : start + _ROWS_PER_INSERT]
+            kept = [u for u in records if u.project_id in projects]
+            # Small statements: the GIL is let go during each, so a move never holds up the
+            # event loop for long. A batch's updates share one time: bound once.
+            when: datetime | None = None
+            bound: Any = None
+            for start in range(0, len(kept), _ROWS_PER_MOVE):
+                chunk = kept[start : start + _ROWS_PER_MOVE]
                 rows: list[Any] = []
                 for u in chunk:
+                    if u.created_at is not when:
+                        when, bound = u.created_at, self._bind_time(u.created_at)
                     author = u.author_id if u.author_id in people else None
-                    rows += (
-                        u.project_id,
-                        u.seq,
-                        author,
-                        self._bind_time(u.created_at),
-                        self._bind_data(u.data),
-                    )
+                    rows += (u.project_id, u.seq, author, bound, self._bind_data(u.data))
                 marks = ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
                 conn.execute(f"{self._insert}{marks} ON CONFLICT DO NOTHING", rows)
             newest: dict[str, Update] = {}
             for u in kept:
-                newest[u.project_id] = u  # sorted: the last is the newest
+                seen = newest.get(u.project_id)
+                if seen is None or u.seq > seen.seq:
+                    newest[u.project_id] = u
             conn.executemany(
                 self._bump,
                 [(u.seq, self._bind_updated(u.created_at), pid) for pid, u in newest.items()],

@@ -63,9 +63,13 @@ log = logging.getLogger(__name__)
 Seed = Callable[[], Awaitable[bytes | None]]
 """Makes the first update of a project whose log is empty (``None``: start empty)."""
 
-Append = Callable[[str, bytes, str | None], asyncio.Future[Any]]
-"""Submits ``(project_id, data, author_id)`` as the project's next update: a future of the
-logged update, done once committed (``bandmate.sync.rooms.BatchWriter.submit`` is one)."""
+Committed = Callable[[Any, BaseException | None], None]
+"""Called with the logged update once it is committed, or with ``None`` and the error."""
+
+Append = Callable[[str, bytes, str | None, Committed], None]
+"""Submits ``(project_id, data, author_id)`` as the project's next update, and what to call
+once it is committed (later, from the event loop; ``bandmate.sync.rooms.BatchWriter.submit``
+is one)."""
 
 
 class LoggedUpdate(Protocol):
@@ -217,9 +221,18 @@ class Room:
         self._queue: deque[_Job] = deque()
 
     def _append_alone(
-        self, project_id: str, data: bytes, author_id: str | None
-    ) -> asyncio.Future[Any]:
-        return asyncio.ensure_future(self._log.append(project_id, data, author_id=author_id))
+        self, project_id: str, data: bytes, author_id: str | None, done: Committed
+    ) -> None:
+        def report(appending: asyncio.Future[Any]) -> None:
+            if appending.cancelled():
+                done(None, asyncio.CancelledError())
+            elif (error := appending.exception()) is not None:
+                done(None, error)
+            else:
+                done(appending.result(), None)
+
+        appending = asyncio.ensure_future(self._log.append(project_id, data, author_id=author_id))
+        appending.add_done_callback(report)
 
     @classmethod
     async def load(
@@ -421,12 +434,13 @@ class Room:
         if job.done is None:
             job.done = asyncio.get_running_loop().create_future()
         try:
-            committing = self._append(self.project_id, update, member.user_id)
+            self._append(
+                self.project_id, update, member.user_id, partial(self._committed, job, update)
+            )
         except Exception:
             self._roll_back()
             raise
         self._busy = True
-        committing.add_done_callback(partial(self._committed, job, update))
 
     def _apply_items(self, update: bytes) -> _Outcome:
         # An update with items: when the state vector moves, it integrated new ones (a
@@ -468,16 +482,14 @@ class Room:
             self._state = encode_state_vector(self.doc)
         return self._state
 
-    def _committed(self, job: _Job, update: bytes, committing: asyncio.Future[Any]) -> None:
+    def _committed(self, job: _Job, update: bytes, entry: Any, error: BaseException | None) -> None:
         assert job.member is not None
         assert job.done is not None
         self._busy = False
-        error = asyncio.CancelledError() if committing.cancelled() else committing.exception()
         if error is not None:
             self._roll_back()
             _settle(job.done, error)
         else:
-            entry = committing.result()
             self.seq = entry.seq
             self._tail.append(update)
             self._unsnapshotted += 1

@@ -20,11 +20,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from bandmate.sync.limits import CloseCode, SyncLimits
 from bandmate.sync.member import Member
-from bandmate.sync.room import Room, RoomLog, Seed
+from bandmate.sync.room import Committed, Room, RoomLog, Seed
 
 log = logging.getLogger(__name__)
 
@@ -57,22 +58,23 @@ class _KeyedLock:
 class BatchWriter:
     """Commits the updates of many rooms together (group commit).
 
-    :meth:`submit` queues an update; its future is done once it is committed. What the
-    rooms submit during one turn of the event loop is written at the start of the next,
-    in batches of up to ``max_batch``: with ``log.append_now`` where the log has it and
-    can commit without waiting (a SQLite file no one else is writing to: the commit
-    happens right there, on the event loop), else by a worker task that awaits
-    ``log.append_many`` for each batch until the queue is empty. Waiters are resolved in
-    order. When a write fails, every waiter of the batch gets the exception (nothing of it
-    was committed), except that a batch refused for a missing project is retried update by
-    update so that the other projects' updates still go through.
+    :meth:`submit` queues an update and a callback, called with the logged update (or
+    the error) once it is committed (or failed). What the rooms submit during one turn of
+    the event loop is written at the start of the next, in batches of up to
+    ``max_batch``: with ``log.append_now`` where the log has it and can commit without
+    waiting (a SQLite file: a write to its journal, right there on the event loop), else
+    by a worker task that awaits ``log.append_many`` for each batch until the queue is
+    empty. Callbacks are called in order. When a write fails, every update of the batch
+    gets the exception (nothing of it was committed), except that a batch refused for a
+    missing project is retried update by update so that the other projects' updates
+    still go through.
     """
 
     def __init__(self, log: RoomLog, *, max_batch: int = 256) -> None:
         self._log = log
         self._append_now: AppendNow | None = getattr(log, "append_now", None)
         self._max_batch = max_batch
-        self._queue: list[tuple[str, bytes, str | None, asyncio.Future[Any]]] = []
+        self._queue: list[_Queued] = []
         self._flushing = False
         self._worker: asyncio.Task[None] | None = None
 
@@ -82,33 +84,36 @@ class BatchWriter:
         Raises:
             Exception: The update log failed (the update was not stored).
         """
-        return await self.submit(project_id, data, author_id)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self.submit(project_id, data, author_id, partial(_settle, future))
+        return await future
 
-    def submit(self, project_id: str, data: bytes, author_id: str | None) -> asyncio.Future[Any]:
-        """Queue ``data`` as the project's next update: a future of it, done once committed
-        (or failed). Cancelling the future does not withdraw the update."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Any] = loop.create_future()
-        self._queue.append((project_id, data, author_id, future))
+    def submit(self, project_id: str, data: bytes, author_id: str | None, done: Committed) -> None:
+        """Queue ``data`` as the project's next update; ``done(update, None)`` is called once
+        it is committed, ``done(None, error)`` if it failed (never before this returns)."""
+        self._queue.append((project_id, data, author_id, done))
         if not self._flushing and (self._worker is None or self._worker.done()):
             self._flushing = True
-            loop.call_soon(self._flush)
-        return future
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
         self._flushing = False
         if self._worker is not None and not self._worker.done():
             return  # it takes what is queued
-        while self._queue and self._append_now is not None:
+        if self._append_now is not None:
             batch = self._queue[: self._max_batch]
             try:
                 entries = self._append_now([item[:3] for item in batch])
             except Exception:  # the worker tries again and sorts out who gets the error
-                break
-            if entries is None:  # it would wait for a lock: the worker waits instead
-                break
-            del self._queue[: len(batch)]
-            self._resolve(batch, entries)
+                entries = None
+            if entries is not None:
+                del self._queue[: len(batch)]
+                # What the callbacks submit (each room's next update) goes in the next turn.
+                _resolve(batch, entries)
+                if self._queue and not self._flushing:
+                    self._flushing = True
+                    asyncio.get_running_loop().call_soon(self._flush)
+                return
         if self._queue:
             self._worker = asyncio.create_task(self._drain())
 
@@ -119,13 +124,11 @@ class BatchWriter:
             del self._queue[: self._max_batch]
             try:
                 await self._write(batch)
-            except BaseException as exc:  # cancelled: no waiter may wait forever
-                for *_, future in batch:
-                    if not future.done():
-                        future.set_exception(exc)
+            except BaseException as exc:  # cancelled: no update may wait forever
+                _fail(batch, exc)
                 raise
 
-    async def _write(self, batch: list[tuple[str, bytes, str | None, asyncio.Future[Any]]]) -> None:
+    async def _write(self, batch: list[_Queued]) -> None:
         try:
             entries = list(await self._log.append_many([item[:3] for item in batch]))
         except Exception as exc:
@@ -135,19 +138,38 @@ class BatchWriter:
                 for item in batch:
                     await self._write([item])
                 return
-            for *_, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
+            _fail(batch, exc)
             return
-        self._resolve(batch, entries)
+        _resolve(batch, entries)
 
-    @staticmethod
-    def _resolve(
-        batch: list[tuple[str, bytes, str | None, asyncio.Future[Any]]], entries: Sequence[Any]
-    ) -> None:
-        for (*_, future), entry in zip(batch, entries, strict=True):
-            if not future.done():
-                future.set_result(entry)
+
+_Queued = tuple[str, bytes, str | None, Committed]
+
+
+def _resolve(batch: list[_Queued], entries: Sequence[Any]) -> None:
+    for (*_, done), entry in zip(batch, entries, strict=True):
+        _call(done, entry, None)
+
+
+def _fail(batch: list[_Queued], error: BaseException) -> None:
+    for *_, done in batch:
+        _call(done, None, error)
+
+
+def _call(done: Committed, entry: Any, error: BaseException | None) -> None:
+    try:
+        done(entry, error)
+    except Exception:  # one room's bug must not keep the others' updates waiting
+        log.exception("a committed update's callback failed")
+
+
+def _settle(future: asyncio.Future[Any], entry: Any, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(entry)
 
 
 class Rooms:
