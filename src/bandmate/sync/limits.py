@@ -128,9 +128,11 @@ class TokenBucket:
         self._tokens = burst
         self._last = clock()
 
-    def take(self, amount: float = 1.0) -> bool:
-        """Take ``amount`` tokens if the bucket holds them; whether it did."""
-        now = self._clock()
+    def take(self, amount: float = 1.0, now: float | None = None) -> bool:
+        """Take ``amount`` tokens if the bucket holds them; whether it did. ``now`` is the
+        clock's time, when the caller read it already."""
+        if now is None:
+            now = self._clock()
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate)
         self._last = now
         if self._tokens < amount:
@@ -142,13 +144,14 @@ class TokenBucket:
 class FloodGate:
     """The per-connection message and byte buckets, and the awareness bucket."""
 
-    __slots__ = ("_awareness", "_bytes", "_limits", "_messages")
+    __slots__ = ("_awareness", "_bytes", "_clock", "_limits", "_messages")
 
     def __init__(self, limits: SyncLimits, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._messages = TokenBucket(limits.messages_per_s, limits.message_burst, clock=clock)
         self._bytes = TokenBucket(limits.bytes_per_s, limits.byte_burst, clock=clock)
         self._awareness = TokenBucket(limits.awareness_per_s, limits.awareness_burst, clock=clock)
         self._limits = limits
+        self._clock = clock
 
     def admit(self, size: int) -> None:
         """Count one frame of ``size`` bytes.
@@ -156,12 +159,13 @@ class FloodGate:
         Raises:
             FloodError: The connection exceeded its message or byte rate.
         """
-        if not self._messages.take(1.0):
+        now = self._clock()
+        if not self._messages.take(1.0, now):
             raise FloodError(
                 f"more than {self._limits.messages_per_s:g} messages/s "
                 f"(burst {self._limits.message_burst:g})"
             )
-        if not self._bytes.take(float(size)):
+        if not self._bytes.take(float(size), now):
             raise FloodError(
                 f"more than {self._limits.bytes_per_s:g} bytes/s "
                 f"(burst {self._limits.byte_burst:g})"
