@@ -553,6 +553,29 @@ async def test_a_failed_batch_fails_every_write_in_it_and_broadcasts_nothing() -
     await rooms.close_all()
 
 
+async def test_a_member_with_a_failed_hook_hears_of_its_commit_error_there() -> None:
+    # As the lean connection does: no future per frame, the errors found later come back
+    # through the hook (which closes the socket).
+    log = BatchLog()
+    rooms = Rooms(log, limits=LIMITS)
+    log.create("p")
+    member = rooms.new_member("w", can_edit=True, acks=True)
+    heard: list[Exception] = []
+    member.failed = heard.append
+    room = await rooms.join("p", member)
+    _frames(member)
+    log.fail = RuntimeError("database is down")
+    assert room.feed(member, _edit(Doc(client_id=1), "a")) is None
+    for _ in range(100):
+        if heard:
+            break
+        await asyncio.sleep(0.01)
+    assert [str(error) for error in heard] == ["database is down"]
+    assert room.seq == 0
+    assert room.doc.get("meta", type=Map).to_py() == {}
+    await rooms.close_all()
+
+
 async def test_a_batch_with_a_deleted_project_still_commits_the_others() -> None:
     log = InMemoryUpdateLog()
     rooms = Rooms(log, limits=LIMITS)

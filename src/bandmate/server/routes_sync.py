@@ -30,13 +30,11 @@ update is logged with no author (the system).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
-from typing import Any
 
 from fastapi import FastAPI, WebSocket
 from starlette.concurrency import run_in_threadpool
@@ -178,10 +176,8 @@ async def _serve_lean(conn: WsConnection, room: Room, member: Member) -> None:
     # Frames go to the transport as they are queued (what it cannot take waits in the
     # outbox until it drains). Each frame is handled as it is read, in the transport's
     # callback: no task switch per update; one that must wait (for its commit, or for the
-    # update in progress) finishes in the room's own callbacks.
-    def finished(done: asyncio.Future[Any]) -> None:
-        if not done.cancelled() and isinstance(error := done.exception(), Exception):
-            _refuse(room, member, error)
+    # update in progress) finishes in the room's own callbacks, which report its errors.
+    member.failed = partial(_refuse, room, member)
 
     def on_message(data: bytes | str) -> None:
         if member.outbox.closing is not None:
@@ -190,12 +186,9 @@ async def _serve_lean(conn: WsConnection, room: Room, member: Member) -> None:
             member.close(CloseCode.UNSUPPORTED_DATA, "frames must be binary, not text")
             return
         try:
-            done = room.feed(member, data)
+            room.feed(member, data)
         except Exception as exc:
             _refuse(room, member, exc)
-            return
-        if done is not None:
-            done.add_done_callback(finished)
 
     member.outbox.attach(conn)
     conn.attach(member.outbox)

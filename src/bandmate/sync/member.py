@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -162,6 +163,7 @@ class Member:
         "acks",
         "can_edit",
         "client_ids",
+        "failed",
         "gate",
         "held",
         "outbox",
@@ -180,6 +182,8 @@ class Member:
         self.updates_received = 0
         self.held = b""  # its updates waiting for changes it has not sent yet
         self.client_ids: set[int] = set()
+        # Where the errors of its frames handled later go, if set (else to futures).
+        self.failed: Callable[[Exception], None] | None = None
 
     def send(self, message: Message) -> None:
         """Queue ``message`` for this connection."""

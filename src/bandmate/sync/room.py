@@ -327,7 +327,8 @@ class Room:
         Returns ``None`` when it was handled at once, else a future done once it is: an
         update being committed, or anything that reads or writes the document while another
         update commits (it waits its turn). The future holds the errors :meth:`receive`
-        raises; errors found at once are raised here.
+        raises; errors found at once are raised here. For a member with a ``failed`` hook
+        it returns ``None`` either way, and the errors found later go to the hook.
         """
         if len(data) > self._limits.max_message_bytes:
             raise MessageTooLargeError(
@@ -367,7 +368,8 @@ class Room:
     def _submit(self, job: _Job) -> asyncio.Future[Any] | None:
         # Handled now when nothing is in progress (errors raised to the caller), else queued.
         if self._busy or self._queue:
-            job.done = asyncio.get_running_loop().create_future()
+            if _awaited(job):
+                job.done = asyncio.get_running_loop().create_future()
             self._queue.append(job)
             return job.done
         self._run(job)
@@ -400,13 +402,13 @@ class Room:
             ):
                 # Its connection left, or is being closed (refused, or removed from the
                 # project): what it sent after that is dropped (a client sends it again).
-                assert job.done is not None
-                job.done.cancel()
+                if job.done is not None:
+                    job.done.cancel()
                 continue
             try:
                 self._run(job)
             except Exception as exc:
-                _settle(job.done, exc)
+                _report(job, exc)
 
     def _write(self, job: _Job) -> None:
         member, index, update = job.member, job.index, job.payload
@@ -431,7 +433,7 @@ class Room:
             self._hold(member, update)
             _settle(job.done, None)
             return
-        if job.done is None:
+        if job.done is None and _awaited(job):
             job.done = asyncio.get_running_loop().create_future()
         try:
             self._append(
@@ -484,11 +486,10 @@ class Room:
 
     def _committed(self, job: _Job, update: bytes, entry: Any, error: BaseException | None) -> None:
         assert job.member is not None
-        assert job.done is not None
         self._busy = False
         if error is not None:
             self._roll_back()
-            _settle(job.done, error)
+            _report(job, error)
         else:
             self.seq = entry.seq
             self._tail.append(update)
@@ -588,6 +589,20 @@ class Room:
         done = self._submit(_Job(_FLUSH, None))
         if done is not None:
             await done
+
+
+def _awaited(job: _Job) -> bool:
+    # Whether the outcome of a job handled later goes to a future (else to the member's
+    # ``failed`` hook: the lean connection's, which only needs to hear of errors).
+    return job.member is None or job.member.failed is None
+
+
+def _report(job: _Job, error: BaseException) -> None:
+    # The error of a job handled later, to its future or its member's hook.
+    if job.done is not None:
+        _settle(job.done, error)
+    elif isinstance(error, Exception) and job.member is not None and job.member.failed:
+        job.member.failed(error)
 
 
 def _settle(done: asyncio.Future[Any] | None, outcome: BaseException | None) -> None:
