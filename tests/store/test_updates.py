@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import delete
@@ -388,6 +390,7 @@ async def test_sqlite_journal_has_one_owner(tmp_path: Path) -> None:
         try:
             with pytest.raises(JournalHeldError, match="another process"):
                 await log.append(project.id, b"x", author_id=None)
+            assert await log.read_since(project.id) == []  # reading the database is allowed
         finally:
             fcntl.flock(held, fcntl.LOCK_UN)
     try:
@@ -407,5 +410,36 @@ async def test_sqlite_log_forgets_a_deleted_project(tmp_path: Path) -> None:
         with pytest.raises(NotFoundError):
             await log.append(project.id, b"c", author_id=None)
         assert await log.read_since(project.id) == []
+    finally:
+        await database.close()
+
+
+async def test_sqlite_journal_move_that_fails_is_tried_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(updates, "_MOVE_EVERY_S", 0.05)
+    real = updates._SqliteAppender._move_into
+    failures = [sqlite3.OperationalError("database is locked")]
+
+    def flaky(self: Any, conn: sqlite3.Connection, records: Any) -> set[str]:
+        if failures:
+            raise failures.pop()
+        return real(self, conn, records)
+
+    monkeypatch.setattr(updates._SqliteAppender, "_move_into", flaky)
+    database, log, project = await _file_log(tmp_path / "h.db")
+    try:
+        first = await log.append(project.id, b"kept", author_id=None)
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await log.move_journal()
+        assert await log.read_since(project.id) == [first]  # still there, from the journal
+        for _ in range(100):
+            if not list((tmp_path / "h.db-updates").glob("*.seg")):
+                break
+            await asyncio.sleep(0.05)
+        async with database.engine.connect() as conn:
+            moved = (await conn.exec_driver_sql("SELECT seq FROM project_updates")).all()
+        assert [tuple(row) for row in moved] == [(1,)]
+        assert await log.read_since(project.id) == [first]
     finally:
         await database.close()

@@ -46,7 +46,7 @@ from sqlalchemy.sql.dml import ReturningUpdate as Update_
 
 from bandmate.store.engine import BUSY_TIMEOUT_MS, Database
 from bandmate.store.errors import NotFoundError, StoreError
-from bandmate.store.journal import Journal, encode_frame
+from bandmate.store.journal import Journal, JournalHeldError, encode_frame
 from bandmate.store.models import ProjectRow, SnapshotRow, UpdateRow, UTCDateTime
 
 log = logging.getLogger(__name__)
@@ -383,8 +383,13 @@ class _SqliteAppender:
 
     def pending(self, project_id: str, after: int) -> list[Update]:
         """The updates of ``project_id`` after ``after`` that are not moved yet (some may
-        be moved by the time the caller reads the database: it keeps one of each)."""
-        self._open()
+        be moved by the time the caller reads the database: it keeps one of each). In a
+        process that does not own the journal (another serves the data folder): none, the
+        database alone (what was moved, a second old at most)."""
+        try:
+            self._open()
+        except JournalHeldError:
+            return []
         return [
             u
             for batch in (*self._moving, self._current)
