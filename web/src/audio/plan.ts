@@ -3,7 +3,7 @@
  * tracks, and the metronome's clicks. Pure, so the scheduler's decisions are testable.
  */
 import type { Meter, TrackView } from '../doc/schema.ts'
-import { barLines, beatTicks } from '../music/time.ts'
+import { barLinesAround, beatTicks } from '../music/time.ts'
 
 /**
  * The ids of the tracks that sound, as the server's renderer decides: muted tracks are
@@ -61,7 +61,7 @@ export interface Click {
 /** The metronome's clicks in `[from, to)`: every beat of the meter in force, bars accented. */
 export function clicks(meters: readonly Meter[], ppq: number, from: number, to: number): Click[] {
   const out: Click[] = []
-  const lines = barLines(meters, ppq, 0, to)
+  const lines = barLinesAround(meters, ppq, from, to)
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!
     const end = lines[i + 1]?.tick ?? to

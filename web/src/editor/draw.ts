@@ -6,7 +6,7 @@
 import type { Chord, Meter, Note, WithId } from '../doc/schema.ts'
 import { drumName } from '../music/gm.ts'
 import { isBlackKey, pitchName } from '../music/pitch.ts'
-import { barLines, beatTicks } from '../music/time.ts'
+import { barLinesAround, beatTicks } from '../music/time.ts'
 import type { Peer } from '../studio/presence.ts'
 import {
   CHORD_H,
@@ -143,7 +143,7 @@ function drawRows(ctx: CanvasRenderingContext2D, s: Scene): void {
 
 function drawTimeLines(ctx: CanvasRenderingContext2D, s: Scene, from: number, to: number, top: number, bottom: number): void {
   const { v } = s
-  const bars = barLines(s.meters, s.ppq, 0, to)
+  const bars = barLinesAround(s.meters, s.ppq, from, to)
   bars.forEach((bar, i) => {
     const end = bars[i + 1]?.tick ?? to + 1
     if (end < from) return
@@ -290,11 +290,10 @@ function drawRuler(ctx: CanvasRenderingContext2D, s: Scene, from: number, to: nu
       ctx.fillRect(x1 - 2, 2, 2, RULER_H - 4)
     }
   }
-  const bars = barLines(s.meters, s.ppq, 0, to)
+  const bars = barLinesAround(s.meters, s.ppq, from, to)
   const barPx = bars.length > 1 ? (bars[1]!.tick - bars[0]!.tick) * v.pxPerTick : 100
   const every = barPx >= 40 ? 1 : Math.ceil(40 / Math.max(1, barPx))
   for (const bar of bars) {
-    if (bar.tick < from - 1e-9 - (bars[1]?.tick ?? 0)) continue
     const x = Math.round(tickToX(v, bar.tick))
     if (x < v.keysWidth - 1) continue
     ctx.fillStyle = THEME.bar

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
   barLines,
+  barLinesAround,
   formatPosition,
   gridTicks,
   GRIDS,
@@ -117,4 +118,30 @@ test('an overview of 2^53 ticks asks for a bounded number of bar lines', () => {
   assert.ok(lines.length <= 501 && lines.length >= 499, `${lines.length} lines`)
   assert.equal(lines[0]!.bar, 1)
   assert.equal(lines[1]!.bar, 1 + every)
+})
+
+test('bar lines around a range start with the bar that holds its start, however far', () => {
+  const meters = [
+    { tick: 0, numerator: 4, denominator: 4 },
+    { tick: 1920 * 2, numerator: 3, denominator: 4 },
+  ]
+  assert.deepEqual(
+    barLinesAround(meters, PPQ, 1920 * 2 + 1500, 1920 * 2 + 1440 * 2).map((b) => [b.bar, b.tick]),
+    [
+      [4, 1920 * 2 + 1440],
+      [5, 1920 * 2 + 1440 * 2],
+    ],
+  )
+  assert.deepEqual(
+    barLinesAround(meters, PPQ, 100, 1920).map((b) => b.bar),
+    [1, 2],
+  )
+  const far = 1440 * 2 ** 40 // a view scrolled to a tick near 2^50
+  const lines = barLinesAround(meters, PPQ, far + 700, far + 1440 * 3)
+  // 3/4 bars from tick 3,840: the one holding far + 700 starts at far - 480.
+  assert.deepEqual(
+    lines.map((b) => b.tick - far),
+    [-480, 960, 2400, 3840],
+  )
+  assert.equal(lines[0]!.bar, 3 + (far - 480 - 1920 * 2) / 1440)
 })

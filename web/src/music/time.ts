@@ -93,6 +93,16 @@ export function barLines(meters: readonly Meter[], ppq: number, from: number, to
   return lines
 }
 
+/**
+ * The bar lines of `[from, to]`, starting with the line of the bar that holds `from` (at or
+ * before it): what a view of that range draws. Only the bars in range are enumerated, so a
+ * view scrolled to a far tick costs what a view at the start does.
+ */
+export function barLinesAround(meters: readonly Meter[], ppq: number, from: number, to: number): BarLine[] {
+  const start = Math.max(0, from - barTicks(meterAt(meters, from), ppq) + 1)
+  return barLines(meters, ppq, start, to)
+}
+
 export interface Position {
   bar: number
   beat: number
@@ -103,7 +113,7 @@ export interface Position {
 /** Bar, beat (both from 1) and ticks past the beat at `tick`. */
 export function positionAt(meters: readonly Meter[], ppq: number, tick: number): Position {
   const meter = meterAt(meters, tick)
-  const [line] = barLines(meters, ppq, tick - barTicks(meter, ppq) + 1, tick).slice(-1)
+  const [line] = barLinesAround(meters, ppq, tick, tick)
   const start = line?.tick ?? 0
   const beat = beatTicks(meter, ppq)
   const into = tick - start
