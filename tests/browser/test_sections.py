@@ -158,3 +158,21 @@ def test_escape_clears_a_section_selection(new_context: NewContext) -> None:
     expect(marker).to_have_attribute("aria-pressed", "false")
     ana.keyboard.press("Delete")  # nothing is selected any more: nothing is deleted
     expect(ana.locator(".section-band")).to_have_count(1)
+
+
+def test_the_piano_roll_shows_the_sections_in_view(new_context: NewContext) -> None:
+    owner = new_context()
+    sign_up(owner, "cleo")
+    page = open_studio(owner, create_project(owner, "Form"))
+    editor = page.locator("div.editor")
+    expect(editor).to_have_attribute("data-sections", "")
+    page.get_by_role("button", name="+ Section").click()
+    page.locator(".section-popover").get_by_role("button", name="Intro").click()
+    _add_at(page, 2 * BAR, "Verse")
+    # Both start within the piano roll's first bars: both are drawn, in song order, live.
+    expect(editor).to_have_attribute("data-sections", "Intro|Verse")
+    page.locator(_band(page, "Verse") + " .section-marker").dblclick()
+    field = page.locator(".section-popover input")
+    field.fill("Chorus")
+    field.press("Enter")
+    expect(editor).to_have_attribute("data-sections", "Intro|Chorus")

@@ -8,6 +8,7 @@ import { drumName } from '../music/gm.ts'
 import { isBlackKey, pitchName } from '../music/pitch.ts'
 import { barLinesAround, beatTicks } from '../music/time.ts'
 import type { Peer } from '../studio/presence.ts'
+import type { SectionBand } from '../studio/sections.ts'
 import {
   CHORD_H,
   gridBottom,
@@ -49,6 +50,8 @@ export interface Scene {
   meters: readonly Meter[]
   notes: readonly WithId<Note>[]
   chords: readonly WithId<Chord>[]
+  /** The song's sections, drawn along the top of the ruler. */
+  sections: readonly SectionBand[]
   selectedChord: string | null
   selection: ReadonlySet<string>
   /** The track's colour. */
@@ -309,8 +312,33 @@ function drawRuler(ctx: CanvasRenderingContext2D, s: Scene, from: number, to: nu
       for (let t = bar.tick + beat; t < next; t += beat) ctx.fillRect(Math.round(tickToX(v, t)), RULER_H - 4, 1, 4)
     }
   }
+  drawSections(ctx, s, from, to)
   ctx.fillStyle = '#000'
   ctx.fillRect(v.keysWidth, RULER_H - 1, v.width - v.keysWidth, 1)
+}
+
+/** Sections in view: a strip in each one's colour along the ruler's top, its name where it
+ * starts (after the bar number), or at the left edge for the one under way there. */
+function drawSections(ctx: CanvasRenderingContext2D, s: Scene, from: number, to: number): void {
+  const { v } = s
+  for (const band of sectionsInView(s.sections, from, to)) {
+    const x0 = Math.max(v.keysWidth, tickToX(v, band.tick))
+    const x1 = Math.min(v.width, tickToX(v, band.end))
+    ctx.fillStyle = band.colour
+    ctx.fillRect(x0, 0, Math.max(1, x1 - x0), 3)
+    const at = band.tick >= from ? x0 + 4 + ctx.measureText(String(barOf(s, band.tick))).width + 6 : x0 + 4
+    if (x1 - at < 24) continue
+    ctx.fillText(band.name, at, RULER_H / 2, x1 - at - 4)
+  }
+}
+
+/** The sections that overlap `[from, to]`, those sharing a tick reduced to the last. */
+export function sectionsInView(sections: readonly SectionBand[], from: number, to: number): SectionBand[] {
+  return sections.filter((band) => band.end > band.tick && band.end > from && band.tick <= to)
+}
+
+function barOf(s: Scene, tick: number): number {
+  return barLinesAround(s.meters, s.ppq, tick, tick)[0]?.bar ?? 1
 }
 
 function drawChords(ctx: CanvasRenderingContext2D, s: Scene): void {

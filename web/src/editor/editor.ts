@@ -8,11 +8,12 @@ import type { Note, WithId } from '../doc/schema.ts'
 import { DEFAULT_DRUM_KEYS } from '../music/gm.ts'
 import { GRIDS, gridTicks, snapTick } from '../music/time.ts'
 import type { Presence } from '../studio/presence.ts'
+import { sectionBands } from '../studio/sections.ts'
 import type { Session } from '../studio/session.ts'
 import type { SongModel } from '../studio/song.ts'
 import type { StudioStore } from '../studio/state.ts'
 import { audioTrackSummary, describeAudioTrack, type AudioTrackSummary } from './audio.ts'
-import { drawEditor } from './draw.ts'
+import { drawEditor, sectionsInView } from './draw.ts'
 import { addNotes, clampDelta, moveNotes, removeNotes, resizeNotes, setVelocities } from './edits.ts'
 import {
   drumRows,
@@ -221,6 +222,9 @@ export class Editor {
     const audio = this.audioTrack()
     this.element.dataset.mode = audio !== null ? 'audio' : track?.drums === true ? 'drums' : 'piano'
     this.showAudio(audio)
+    const sections = sectionBands(song?.sections ?? [], Number.MAX_SAFE_INTEGER)
+    const inView = sectionsInView(sections, Math.max(0, xToTick(v, v.keysWidth)), xToTick(v, v.width))
+    this.element.dataset.sections = inView.map((band) => band.name).join('|')
     drawEditor(this.ctx, {
       v,
       mode: track?.drums === true ? 'drums' : 'piano',
@@ -228,6 +232,7 @@ export class Editor {
       meters: song?.meters ?? [],
       notes: track?.notes ?? [],
       chords: song?.chords ?? [],
+      sections,
       selectedChord: this.selectedChord,
       selection: state.selection,
       colour: track === null ? '#888888' : this.deps.colourOf(track.id),
