@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import delete
 
-from bandmate.store import repos, updates
+from bandmate.store import repos, sqlite_log
 from bandmate.store.engine import Database, sqlite_url
 from bandmate.store.errors import NotFoundError
 from bandmate.store.journal import JournalHeldError, encode_frame
@@ -285,7 +285,7 @@ async def test_sqlite_log_keeps_an_update_whose_author_is_gone_as_nobodys(
 async def test_sqlite_writer_thread_ends_when_idle(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(updates, "_WRITER_IDLE_S", 0.05)
+    monkeypatch.setattr(sqlite_log, "_WRITER_IDLE_S", 0.05)
     database, log, project = await _file_log(tmp_path / "b.db")
     try:
         for round_ in range(2):  # a second append after the thread ended starts a new one
@@ -311,7 +311,7 @@ async def test_a_batch_larger_than_one_insert_keeps_its_order(case: LogCase) -> 
 async def test_sqlite_journal_is_moved_into_the_tables_and_checkpointed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(updates, "_MOVE_EVERY_S", 0.05)
+    monkeypatch.setattr(sqlite_log, "_MOVE_EVERY_S", 0.05)
     database, log, project = await _file_log(tmp_path / "c.db")
     try:
         main = tmp_path / "c.db"
@@ -417,8 +417,8 @@ async def test_sqlite_log_forgets_a_deleted_project(tmp_path: Path) -> None:
 async def test_sqlite_journal_move_that_fails_is_tried_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(updates, "_MOVE_EVERY_S", 0.05)
-    real = updates._SqliteAppender._move_into
+    monkeypatch.setattr(sqlite_log, "_MOVE_EVERY_S", 0.05)
+    real = sqlite_log.SqliteAppender._move_into
     failures = [sqlite3.OperationalError("database is locked")]
 
     def flaky(self: Any, conn: sqlite3.Connection, records: Any) -> set[str]:
@@ -426,7 +426,7 @@ async def test_sqlite_journal_move_that_fails_is_tried_again(
             raise failures.pop()
         return real(self, conn, records)
 
-    monkeypatch.setattr(updates._SqliteAppender, "_move_into", flaky)
+    monkeypatch.setattr(sqlite_log.SqliteAppender, "_move_into", flaky)
     database, log, project = await _file_log(tmp_path / "h.db")
     try:
         first = await log.append(project.id, b"kept", author_id=None)
