@@ -92,6 +92,10 @@ class BatchWriter:
         """Queue ``data`` as the project's next update; ``done(update, None)`` is called once
         it is committed, ``done(None, error)`` if it failed (never before this returns)."""
         self._queue.append((project_id, data, author_id, done))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        # A flush at the next turn of the loop, unless one is due or the worker is writing.
         if not self._flushing and (self._worker is None or self._worker.done()):
             self._flushing = True
             asyncio.get_running_loop().call_soon(self._flush)
@@ -110,9 +114,8 @@ class BatchWriter:
                 del self._queue[: len(batch)]
                 # What the callbacks submit (each room's next update) goes in the next turn.
                 _resolve(batch, entries)
-                if self._queue and not self._flushing:
-                    self._flushing = True
-                    asyncio.get_running_loop().call_soon(self._flush)
+                if self._queue:
+                    self._schedule()
                 return
         if self._queue:
             self._worker = asyncio.create_task(self._drain())

@@ -8,7 +8,7 @@ import { drumName } from '../music/gm.ts'
 import { isBlackKey, pitchName } from '../music/pitch.ts'
 import { barLinesAround, beatTicks } from '../music/time.ts'
 import type { Peer } from '../studio/presence.ts'
-import type { SectionBand } from '../studio/sections.ts'
+import { barNumber, type SectionBand } from '../studio/sections.ts'
 import {
   CHORD_H,
   gridBottom,
@@ -326,7 +326,7 @@ function drawSections(ctx: CanvasRenderingContext2D, s: Scene, from: number, to:
     const x1 = Math.min(v.width, tickToX(v, band.end))
     ctx.fillStyle = band.colour
     ctx.fillRect(x0, 0, Math.max(1, x1 - x0), 3)
-    const at = band.tick >= from ? x0 + 4 + ctx.measureText(String(barOf(s, band.tick))).width + 6 : x0 + 4
+    const at = band.tick >= from ? x0 + 4 + ctx.measureText(String(barNumber(s.meters, s.ppq, band.tick))).width + 6 : x0 + 4
     if (x1 - at < 24) continue
     ctx.fillText(band.name, at, RULER_H / 2, x1 - at - 4)
   }
@@ -335,10 +335,6 @@ function drawSections(ctx: CanvasRenderingContext2D, s: Scene, from: number, to:
 /** The sections that overlap `[from, to]`, those sharing a tick reduced to the last. */
 export function sectionsInView(sections: readonly SectionBand[], from: number, to: number): SectionBand[] {
   return sections.filter((band) => band.end > band.tick && band.end > from && band.tick <= to)
-}
-
-function barOf(s: Scene, tick: number): number {
-  return barLinesAround(s.meters, s.ppq, tick, tick)[0]?.bar ?? 1
 }
 
 function drawChords(ctx: CanvasRenderingContext2D, s: Scene): void {
